@@ -1,0 +1,53 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [
+  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
+  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
+  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'src/web/dist/**', '.state/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed; it must not touch I/O, clocks or databases directly.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...nodeBuiltins.map((name) => ({ name, message: 'workflows/ must stay deterministic: no Node built-ins.' })),
+          { name: 'pg', message: 'workflows/ must not talk to Postgres; use an activity.' },
+          { name: 'kysely', message: 'workflows/ must not talk to Postgres; use an activity.' },
+        ],
+        patterns: [
+          { group: ['node:*'], message: 'workflows/ must stay deterministic: no Node built-ins.' },
+          { group: ['**/db/**', '**/src/api/**', '**/src/services/**', '**/src/config/**'], message: 'workflows/ may import only @temporalio/workflow, src/domain and activity types.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts', 'src/extraction/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'pg', message: 'pure code: no I/O' }, { name: 'kysely', message: 'pure code: no I/O' }],
+        patterns: [{ group: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'fs', 'fs/*', 'net', 'http', 'https', 'child_process'], message: 'pure code: no I/O' }],
+      }],
+    },
+  },
+);

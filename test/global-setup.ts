@@ -1,2 +1,64 @@
-// Placeholder replaced by the foundation work (services for integration tests).
-export default function setup(): void {}
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { createDb } from '../db/index.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { freePort } from '../src/services/net.ts';
+import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
+import { provisionTemporal } from '../src/services/temporal.ts';
+import { bundleWorkflows } from '../src/worker/index.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    adminDatabaseUrl: string;
+    temporalAddress: string;
+    workflowBundlePath: string;
+    temporalCliPath: string;
+  }
+}
+
+const log = { info: (m: string) => console.log(`[setup] ${m}`), warn: (m: string) => console.warn(`[setup] ${m}`) };
+
+/**
+ * One Temporal dev server (in memory, on a free port) and one fresh, migrated database per test run;
+ * both are gone when the run ends. Tests share them but never depend on each other's rows.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const config = loadConfig({ CLAIMDESK_STATE_DIR: process.env.CLAIMDESK_STATE_DIR });
+  const started = Date.now();
+  const pg = await provisionPostgres(
+    { databaseUrl: config.DATABASE_URL, mode: config.CLAIMDESK_POSTGRES, localUrl: config.LOCAL_POSTGRES_URL, database: 'postgres', stateDir: config.stateDir, embeddedPort: config.EMBEDDED_POSTGRES_PORT },
+    log,
+  );
+  const dbName = `claimdesk_test_${Date.now().toString(36)}_${process.pid}`;
+  await ensureDatabase(pg.adminUrl, dbName);
+  const databaseUrl = withDatabase(pg.adminUrl, dbName);
+  const db = createDb(databaseUrl, { max: 2 });
+  await migrateToLatest(db);
+  await db.destroy();
+
+  const temporal = await provisionTemporal(
+    { namespace: 'default', cliPath: config.TEMPORAL_CLI_PATH, envPath: process.env.PATH, devPort: await freePort(), uiPort: null, dbFilename: null, logFile: null },
+    log,
+  );
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'claimdesk-bundle-'));
+  const workflowBundlePath = path.join(bundleDir, 'workflows.js');
+  writeFileSync(workflowBundlePath, (await bundleWorkflows()).code);
+  log.info(`database ${dbName}, Temporal ${temporal.address}, bundle ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('adminDatabaseUrl', pg.adminUrl);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('temporalCliPath', config.TEMPORAL_CLI_PATH ?? '');
+
+  return async () => {
+    await temporal.stop();
+    await dropDatabase(pg.adminUrl, dbName).catch((err: unknown) => console.warn(`[setup] could not drop ${dbName}: ${String(err)}`));
+    await pg.stop();
+    rmSync(bundleDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial.ts';
+
+// Explicit, ordered index: a migration is listed here once and never edited after it lands.
+export const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};

@@ -1,0 +1,164 @@
+import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
+import type { ClaimStatus, Priority, TaskKind, TaskStatus, Stance, Role } from '../src/domain/types.ts';
+
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+// bigserial ids come back from pg as strings; they are strings in the API too.
+type Id = ColumnType<string, never, never>;
+type RefId = ColumnType<string, string | number, string | number>;
+
+export interface UsersTable {
+  id: Generated<string> & Id;
+  name: string;
+  role: Role;
+  created_at: Generated<Date>;
+  disabled_at: NullableTimestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string> & Id;
+  user_id: RefId;
+  token_hash: string;
+  label: string | null;
+  created_at: Generated<Date>;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface ArticlesTable {
+  id: Generated<string> & Id;
+  title: string;
+  body: string;
+  url: string | null;
+  publisher: string | null;
+  published_at: NullableTimestamp;
+  content_hash: string;
+  workflow_id: string | null;
+  submitted_by: RefId | null;
+  created_at: Generated<Date>;
+}
+
+export interface ClaimsTable {
+  id: Generated<string> & Id;
+  article_id: RefId | null;
+  text: string;
+  start_offset: number | null;
+  end_offset: number | null;
+  claimant: string | null;
+  kind: Generated<string>;
+  score: Generated<number>;
+  quantities: JSONColumnType<unknown[], string | undefined, string>;
+  checks: JSONColumnType<unknown[], string | undefined, string>;
+  features: JSONColumnType<string[], string | undefined, string>;
+  status: ClaimStatus;
+  priority: Generated<Priority>;
+  workflow_id: string | null;
+  fingerprint: string;
+  submitted_by: RefId | null;
+  idempotency_key: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SourcesTable {
+  id: Generated<string> & Id;
+  url: string;
+  title: string;
+  publisher: string | null;
+  published_at: NullableTimestamp;
+  kind: Generated<string>;
+  reliability: Generated<number>;
+  body: Generated<string>;
+  content_hash: string;
+  search: ColumnType<string, never, never>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ClaimEvidenceTable {
+  id: Generated<string> & Id;
+  claim_id: RefId;
+  source_id: RefId | null;
+  url: string | null;
+  title: string | null;
+  quote: string | null;
+  stance: Stance;
+  found_by: string;
+  score: number | null;
+  reason: string | null;
+  details: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  content_hash: string;
+  retrieved_at: Generated<Date>;
+}
+
+export interface ReviewTasksTable {
+  id: Generated<string> & Id;
+  claim_id: RefId;
+  kind: TaskKind;
+  status: TaskStatus;
+  assignee: string | null;
+  lease_expires_at: NullableTimestamp;
+  priority: Generated<Priority>;
+  due_at: NullableTimestamp;
+  round: Generated<number>;
+  reviewer: string | null;
+  comment: string | null;
+  idempotency_key: string;
+  created_at: Generated<Date>;
+  claimed_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  escalated_at: NullableTimestamp;
+  escalation_level: Generated<number>;
+}
+
+export interface VerdictsTable {
+  id: Generated<string> & Id;
+  claim_id: RefId;
+  version: number;
+  rating: string;
+  summary: string;
+  rationale: string | null;
+  citations: JSONColumnType<unknown[], string | undefined, string>;
+  reviewer: string;
+  approver: string | null;
+  recorded_at: Generated<Date>;
+  supersedes: RefId | null;
+  correction_reason: string | null;
+}
+
+export interface ClaimEventsTable {
+  id: Generated<string> & Id;
+  claim_id: RefId;
+  at: Generated<Date>;
+  actor: string;
+  type: string;
+  payload: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  idempotency_key: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  articles: ArticlesTable;
+  claims: ClaimsTable;
+  sources: SourcesTable;
+  claim_evidence: ClaimEvidenceTable;
+  review_tasks: ReviewTasksTable;
+  verdicts: VerdictsTable;
+  claim_events: ClaimEventsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ArticleRow = Selectable<ArticlesTable>;
+export type NewArticle = Insertable<ArticlesTable>;
+export type ClaimRow = Selectable<ClaimsTable>;
+export type NewClaim = Insertable<ClaimsTable>;
+export type ClaimUpdate = Updateable<ClaimsTable>;
+export type SourceRow = Selectable<SourcesTable>;
+export type NewSource = Insertable<SourcesTable>;
+export type EvidenceRow = Selectable<ClaimEvidenceTable>;
+export type NewEvidence = Insertable<ClaimEvidenceTable>;
+export type TaskRow = Selectable<ReviewTasksTable>;
+export type NewTask = Insertable<ReviewTasksTable>;
+export type VerdictRow = Selectable<VerdictsTable>;
+export type NewVerdict = Insertable<VerdictsTable>;
+export type EventRow = Selectable<ClaimEventsTable>;

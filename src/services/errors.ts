@@ -1,0 +1,15 @@
+export type ServiceErrorCode =
+  | 'postgres_unreachable'
+  | 'temporal_unreachable'
+  | 'temporal_missing'
+  | 'temporal_build_failed'
+  | 'port_in_use'
+  | 'embedded_postgres_failed';
+
+/** A failure to provision a dependency, worded for the person starting claimdesk: printed as one line, no stack. */
+export class ServiceError extends Error {
+  constructor(readonly code: ServiceErrorCode, message: string) {
+    super(message);
+    this.name = 'ServiceError';
+  }
+}

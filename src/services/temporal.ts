@@ -1,0 +1,287 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../domain/search-attributes.ts';
+import { ServiceError } from './errors.ts';
+import { portAnswers, waitFor } from './net.ts';
+
+const execFileAsync = promisify(execFile);
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface TemporalHandle {
+  address: string;
+  uiUrl: string | null;
+  /** null when claimdesk connected to a server it did not start. */
+  process: ChildProcess | null;
+  stop(): Promise<void>;
+}
+
+async function which(cmd: string, envPath: string | undefined): Promise<string | null> {
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, cmd);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+async function goBinDir(go: string): Promise<string | null> {
+  try {
+    const { stdout } = await execFileAsync(go, ['env', 'GOBIN', 'GOPATH']);
+    const [gobin, gopath] = stdout.split('\n');
+    if (gobin?.trim()) return gobin.trim();
+    if (gopath?.trim()) return path.join(gopath.trim().split(path.delimiter)[0] ?? '', 'bin');
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+async function findGo(envPath: string | undefined): Promise<string | null> {
+  return (await which('go', envPath)) ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
+}
+
+/** Finds the `temporal` CLI: TEMPORAL_CLI_PATH, then PATH, then Go's bin directory. */
+export async function findTemporalBinary(opts: { cliPath?: string | undefined; envPath?: string | undefined }): Promise<string | null> {
+  if (opts.cliPath) {
+    if (!existsSync(opts.cliPath)) {
+      throw new ServiceError('temporal_missing', `TEMPORAL_CLI_PATH points at ${opts.cliPath}, which does not exist`);
+    }
+    return opts.cliPath;
+  }
+  const onPath = await which('temporal', opts.envPath);
+  if (onPath) return onPath;
+  const go = await findGo(opts.envPath);
+  if (go) {
+    const bin = await goBinDir(go);
+    if (bin && existsSync(path.join(bin, 'temporal'))) return path.join(bin, 'temporal');
+  }
+  for (const candidate of [path.join(os.homedir(), 'go', 'bin', 'temporal'), '/root/go/bin/temporal']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** One-time build of the Temporal CLI from the Go module proxy, with progress on the log. */
+export async function buildTemporalBinary(log: Logger, envPath: string | undefined): Promise<string | null> {
+  const go = await findGo(envPath);
+  if (!go) return null;
+  log.info(`Temporal CLI not found: building it once with \`go install ${TEMPORAL_CLI_MODULE}\` (a one-time build, a few minutes)...`);
+  const started = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(go, ['install', '-v', TEMPORAL_CLI_MODULE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let lines = 0;
+    let tail = '';
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4000);
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        lines += 1;
+        if (lines % 50 === 0 || line.startsWith('go: downloading github.com/temporalio')) {
+          log.info(`  temporal build: ${lines} steps, ${Math.round((Date.now() - started) / 1000)}s (${line.trim().slice(0, 80)})`);
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new ServiceError('temporal_build_failed', `go install ${TEMPORAL_CLI_MODULE} failed (exit ${code}): ${tail.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+  log.info(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)}s`);
+  const bin = await goBinDir(go);
+  const built = bin ? path.join(bin, 'temporal') : null;
+  return built && existsSync(built) ? built : null;
+}
+
+export async function connectionAnswers(address: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 2000 });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+/** Registers the custom search attributes the workflows upsert; a no-op for those already there. */
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const have = new Set(Object.keys(existing.customAttributes ?? {}));
+    const types = temporal.api.enums.v1.IndexedValueType;
+    const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+    for (const [name, kind] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) {
+      if (!have.has(name)) missing[name] = kind === 'Keyword' ? types.INDEXED_VALUE_TYPE_KEYWORD : types.INDEXED_VALUE_TYPE_TEXT;
+    }
+    if (Object.keys(missing).length > 0) {
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface DevServerOptions {
+  binary: string;
+  port: number;
+  uiPort: number | null;
+  dbFilename: string | null;
+  logFile: string | null;
+  namespace: string;
+}
+
+export function devServerArgs(opts: DevServerOptions): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  if (opts.uiPort === null) args.push('--headless');
+  else args.push('--ui-port', String(opts.uiPort));
+  if (opts.dbFilename) {
+    args.push('--db-filename', opts.dbFilename);
+    // WAL keeps the SQLite store fast under many small writes; claimdesk's records live in Postgres, not here.
+    args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  }
+  if (opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+  for (const key of [
+    'frontend.enableUpdateWorkflowExecution',
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted',
+    'frontend.enableExecuteMultiOperation',
+    'system.enableEagerWorkflowStart',
+  ]) {
+    args.push('--dynamic-config-value', `${key}=true`);
+  }
+  for (const [name, kind] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${kind}`);
+  return args;
+}
+
+export async function startDevServer(opts: DevServerOptions, log: Logger): Promise<TemporalHandle> {
+  const address = `127.0.0.1:${opts.port}`;
+  if (await portAnswers('127.0.0.1', opts.port)) {
+    throw new ServiceError('port_in_use', `port ${opts.port} is already in use, so the Temporal dev server cannot start there; set TEMPORAL_DEV_PORT to a free port, or TEMPORAL_ADDRESS to use the server already running`);
+  }
+  if (opts.dbFilename) mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
+  const child = spawn(opts.binary, devServerArgs(opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const sink = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : null;
+  const onData = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+    sink?.write(chunk);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  let exited: number | null = null;
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitFor(
+      `Temporal dev server on ${address}`,
+      async () => {
+        if (exited !== null) {
+          throw new ServiceError('temporal_unreachable', `the Temporal dev server exited with code ${exited}: ${output.trim().split('\n').slice(-3).join(' | ')}`);
+        }
+        return connectionAnswers(address);
+      },
+      60_000,
+      250,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  log.info(`Temporal dev server ready on ${address}${opts.uiPort !== null ? `, UI at http://localhost:${opts.uiPort}` : ''}`);
+  return {
+    address,
+    uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null,
+    process: child,
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      if (exited !== null) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+      sink?.end();
+    },
+  };
+}
+
+/**
+ * Gives claimdesk a Temporal server: TEMPORAL_ADDRESS when set, else a dev server it starts itself
+ * (building the CLI once when Go is present, else trying the SDK's download).
+ */
+export async function provisionTemporal(
+  opts: {
+    address?: string | undefined;
+    namespace: string;
+    cliPath?: string | undefined;
+    envPath?: string | undefined;
+    devPort: number;
+    uiPort: number | null;
+    dbFilename: string | null;
+    logFile: string | null;
+  },
+  log: Logger,
+): Promise<TemporalHandle> {
+  if (opts.address) {
+    if (!(await connectionAnswers(opts.address))) {
+      throw new ServiceError('temporal_unreachable', `Temporal at ${opts.address} (TEMPORAL_ADDRESS) is unreachable`);
+    }
+    await ensureSearchAttributes(opts.address, opts.namespace);
+    return { address: opts.address, uiUrl: null, process: null, stop: async () => undefined };
+  }
+  let binary = await findTemporalBinary({ cliPath: opts.cliPath, envPath: opts.envPath });
+  if (!binary) binary = await buildTemporalBinary(log, opts.envPath);
+  if (binary) {
+    return startDevServer({ binary, port: opts.devPort, uiPort: opts.uiPort, dbFilename: opts.dbFilename, logFile: opts.logFile, namespace: opts.namespace }, log);
+  }
+  return startDownloadedServer(opts, log);
+}
+
+async function startDownloadedServer(
+  opts: { namespace: string; devPort: number; uiPort: number | null; dbFilename: string | null },
+  log: Logger,
+): Promise<TemporalHandle> {
+  log.warn('No temporal binary and no Go toolchain: trying the Temporal SDK download of a dev server (needs internet)...');
+  try {
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        port: opts.devPort,
+        ui: opts.uiPort !== null,
+        ...(opts.uiPort !== null ? { uiPort: opts.uiPort } : {}),
+        ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
+        namespace: opts.namespace,
+        searchAttributes: [],
+        extraArgs: devServerArgs({ binary: '', port: opts.devPort, uiPort: opts.uiPort, dbFilename: null, logFile: null, namespace: opts.namespace })
+          .filter((a, i, all) => a.startsWith('--dynamic-config-value') || a.startsWith('--search-attribute') || all[i - 1]?.startsWith('--dynamic-config-value') || all[i - 1]?.startsWith('--search-attribute')),
+      },
+    });
+    const address = `127.0.0.1:${opts.devPort}`;
+    return { address, uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null, process: null, stop: () => env.teardown() };
+  } catch (err) {
+    throw new ServiceError(
+      'temporal_missing',
+      `no Temporal server available: set TEMPORAL_ADDRESS to a running server, or install the Temporal CLI (\`go install ${TEMPORAL_CLI_MODULE}\` with Go >= 1.23, then put it on PATH or set TEMPORAL_CLI_PATH); the SDK download also failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { createDb, type Db } from '../../db/index.ts';
+import type { ActivityDeps } from '../../activities/index.ts';
+import { createWorker, installRuntime } from '../../src/worker/index.ts';
+
+export interface TestEnv {
+  db: Db;
+  connection: Connection;
+  client: Client;
+  databaseUrl: string;
+  temporalAddress: string;
+  close(): Promise<void>;
+}
+
+/** Connects to the run's database and Temporal server (started by test/global-setup.ts). */
+export async function openTestEnv(): Promise<TestEnv> {
+  const databaseUrl = inject('databaseUrl');
+  const temporalAddress = inject('temporalAddress');
+  const db = createDb(databaseUrl, { max: 5, applicationName: 'claimdesk-test' });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    db,
+    connection,
+    client,
+    databaseUrl,
+    temporalAddress,
+    close: async () => {
+      await connection.close();
+      await db.destroy();
+    },
+  };
+}
+
+export const testLogger = pino({ level: 'silent' });
+
+/** A unique task queue per test file keeps one file's worker from picking up another file's workflows. */
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function startTestWorker(env: TestEnv, taskQueue: string, deps: Partial<ActivityDeps> = {}): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+  installRuntime(testLogger, 0);
+  const { worker, connection } = await createWorker({
+    address: env.temporalAddress,
+    namespace: 'default',
+    taskQueue,
+    deps: { db: env.db, log: testLogger, ...deps },
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    shutdownGraceTime: 2000,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

@@ -4,7 +4,7 @@ import type { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
-import type { ActivityDeps } from '../../activities/index.ts';
+import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps } from '../../activities/index.ts';
 import { createWorker, installRuntime } from '../../src/worker/index.ts';
 
 export interface TestEnv {
@@ -49,7 +49,7 @@ export async function startTestWorker(env: TestEnv, taskQueue: string, deps: Par
     address: env.temporalAddress,
     namespace: 'default',
     taskQueue,
-    deps: { db: env.db, log: testLogger, ...deps },
+    deps: { db: env.db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS, ...deps },
     workflowBundle: { codePath: inject('workflowBundlePath') },
     shutdownGraceTime: 2000,
   });

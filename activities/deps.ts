@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/index.ts';
+
+export interface ActivitySettings {
+  extractionThreshold: number;
+  factCheck: { apiKey: string | null; url: string; timeoutMs: number };
+  publisher: { name: string; url: string };
+}
+
+export interface ActivityDeps {
+  db: Db;
+  log: Logger;
+  settings: ActivitySettings;
+}
+
+export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
+  extractionThreshold: 0.5,
+  factCheck: { apiKey: null, url: 'https://factchecktools.googleapis.com/v1alpha1/claims:search', timeoutMs: 5000 },
+  publisher: { name: 'claimdesk newsroom', url: 'http://localhost:3000' },
+};

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { PRIORITIES, ROLES, STANCES, type Priority, type Role } from './types.ts';
+import { RATINGS } from './ratings.ts';
+
+// Who is acting. The API resolves it from the bearer token; the workflow validators check it.
+export interface Actor {
+  name: string;
+  role: Role;
+}
+export const actorSchema = z.object({ name: z.string().min(1), role: z.enum(ROLES) });
+
+export const citationSchema = z
+  .object({
+    sourceId: z.string().regex(/^\d+$/, 'must be a source id').optional(),
+    evidenceId: z.string().regex(/^\d+$/, 'must be an evidence id').optional(),
+    url: z.url().optional(),
+    quote: z.string().max(5000).optional(),
+    stance: z.enum(STANCES),
+  })
+  .refine((c) => c.sourceId !== undefined || c.evidenceId !== undefined || c.url !== undefined, {
+    message: 'a citation needs a sourceId, an evidenceId or a url',
+  });
+export type Citation = z.infer<typeof citationSchema>;
+
+export const verdictInputSchema = z.object({
+  rating: z.enum(RATINGS),
+  summary: z.string().trim().min(1).max(2000),
+  rationale: z.string().max(20000).nullable().optional(),
+  citations: z.array(citationSchema).max(100),
+});
+export type VerdictInput = z.infer<typeof verdictInputSchema>;
+
+const durationMs = z.number().int().positive();
+
+// Review policy is data passed into each claim workflow, so tests run SLAs and leases in seconds.
+export const reviewPolicySchema = z.object({
+  /** How long an open task may wait unclaimed before it escalates, per priority. */
+  claimSlaMs: z.record(z.enum(PRIORITIES), durationMs),
+  /** How long a claimed review may take before the verdict is overdue, per priority. */
+  verdictSlaMs: z.record(z.enum(PRIORITIES), durationMs),
+  /** A claimed task with no activity for this long goes back to the queue. */
+  leaseMs: durationMs,
+  /** Escalation steps: after each SLA miss the priority rises one step, up to this many times. */
+  maxEscalations: z.number().int().min(0).max(10),
+  /** Ratings whose verdict needs an editor's approval before it is recorded. */
+  approvalRequiredFor: z.array(z.enum(RATINGS)),
+  /** Number of distinct editors who must approve. */
+  approvers: z.number().int().min(1).max(5),
+});
+export type ReviewPolicy = z.infer<typeof reviewPolicySchema>;
+
+const HOUR = 3_600_000;
+export const DEFAULT_REVIEW_POLICY: ReviewPolicy = {
+  claimSlaMs: { urgent: 1 * HOUR, high: 4 * HOUR, normal: 24 * HOUR, low: 72 * HOUR },
+  verdictSlaMs: { urgent: 4 * HOUR, high: 12 * HOUR, normal: 48 * HOUR, low: 120 * HOUR },
+  leaseMs: 2 * HOUR,
+  maxEscalations: 2,
+  approvalRequiredFor: [...RATINGS],
+  approvers: 1,
+};
+
+export function nextPriority(p: Priority): Priority {
+  const i = PRIORITIES.indexOf(p);
+  return PRIORITIES[Math.min(i + 1, PRIORITIES.length - 1)] ?? p;
+}
+
+/** Why a task action was refused; the API maps codes to HTTP statuses (forbidden 403, conflict 409, invalid_state 409, not_found 404, invalid 400). */
+export type TaskActionErrorCode = 'forbidden' | 'conflict' | 'invalid_state' | 'not_found' | 'invalid';

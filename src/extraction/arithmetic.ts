@@ -1,0 +1,243 @@
+import type { ArithmeticCheck, Quantity } from './types.ts';
+import { QUANTITY_UNITS, statedDecimals } from './quantities.ts';
+
+interface Placed {
+  q: Quantity;
+  start: number;
+  end: number;
+}
+
+const FALL = /\b(?:fell|fall|falls|falling|fallen|drop|dropped|drops|decline|declined|declines|decrease|decreased|down|cut|cuts|reduced|reduction|lower|shrank|shrunk|slumped|plunged|plummeted|halved|sank|dipped)\b/i;
+const RISE = /\b(?:rose|rise|rises|rising|risen|increase|increased|increases|up|grew|grow|growth|jump|jumped|climbed|climb|surged|soared|higher|gain|gained|doubled|tripled|trebled|quadrupled)\b/i;
+
+type Hedge = 'exact' | 'about' | 'over' | 'under' | 'almost';
+
+function hedgeBefore(text: string, at: number): Hedge {
+  const before = text.slice(Math.max(0, at - 24), at).toLowerCase();
+  if (/(?:more than|over|above|at least|upwards of)\s+$/.test(before)) return 'over';
+  if (/(?:less than|fewer than|under|below|at most|up to)\s+$/.test(before)) return 'under';
+  if (/(?:almost|nearly|just under|close to|not quite)\s+$/.test(before)) return 'almost';
+  if (/(?:about|around|roughly|some|approximately|an estimated|estimated|circa|c\.|~)\s+$/.test(before)) return 'about';
+  return 'exact';
+}
+
+export function formatPercent(n: number): string {
+  return `${Number(n.toFixed(2)).toLocaleString('en-GB', { maximumFractionDigits: 2 })}%`;
+}
+
+export function formatNumber(n: number): string {
+  const abs = Math.abs(n);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  const rounded = Number(n.toFixed(digits));
+  return rounded.toLocaleString('en-GB', { maximumFractionDigits: digits });
+}
+
+/**
+ * Does `actual` round to what the writer stated? A journalist rounds to the digits they print
+ * (36.25 → "36 per cent"), and hedges ("nearly", "more than") loosen or direct the comparison.
+ */
+function matchesStated(actual: number, stated: number, decimals: number, hedge: Hedge, looseness = 0): boolean {
+  const half = 0.5 * 10 ** -decimals + 1e-9 + looseness;
+  switch (hedge) {
+    case 'exact':
+      return Math.abs(actual - stated) <= half;
+    case 'about':
+      return Math.abs(actual - stated) <= Math.max(half, Math.abs(stated) * 0.05, 1);
+    case 'over':
+      return actual >= stated - half;
+    case 'under':
+      return actual <= stated + half;
+    case 'almost':
+      return actual <= stated + half && actual >= stated - Math.max(half, Math.abs(stated) * 0.1, 2);
+  }
+}
+
+function hedgeWords(h: Hedge): string {
+  return h === 'exact' ? '' : ` (hedged: ${h})`;
+}
+
+/** Locate each quantity's text in the claim, in order, so relations like "from X to Y" can be read. */
+function place(text: string, quantities: Quantity[]): Placed[] {
+  const placed: Placed[] = [];
+  let cursor = 0;
+  for (const q of quantities) {
+    let at = text.indexOf(q.text, cursor);
+    if (at === -1) at = text.indexOf(q.text);
+    if (at === -1) continue;
+    placed.push({ q, start: at, end: at + q.text.length });
+    cursor = at + q.text.length;
+  }
+  return placed.sort((a, b) => a.start - b.start);
+}
+
+function sameFamily(a: Quantity, b: Quantity): boolean {
+  if (QUANTITY_UNITS.isPercent(a) || QUANTITY_UNITS.isPercent(b)) return a.unit === 'percent' && b.unit === 'percent';
+  if (!QUANTITY_UNITS.isCount(a) || !QUANTITY_UNITS.isCount(b)) return false;
+  if (QUANTITY_UNITS.isCurrency(a) || QUANTITY_UNITS.isCurrency(b)) return a.unit === b.unit || a.unit === null || b.unit === null;
+  return true;
+}
+
+interface Change {
+  from: Placed;
+  to: Placed;
+}
+
+function findChanges(text: string, placed: Placed[]): Change[] {
+  const changes: Change[] = [];
+  for (let i = 0; i < placed.length; i++) {
+    const a = placed[i];
+    if (!a) continue;
+    for (let j = i + 1; j < placed.length && j <= i + 2; j++) {
+      const b = placed[j];
+      if (!b || !sameFamily(a.q, b.q)) continue;
+      const between = text.slice(a.end, b.start);
+      const before = text.slice(Math.max(0, a.start - 30), a.start);
+      // "from X to Y" (a date may sit in between: "from 50 in 2019 to 40")
+      if (/\bfrom\s+(?:an?\s+|about\s+|around\s+|some\s+)?$/i.test(before) && /^[^.;]{0,40}?\bto\s+(?:about\s+|around\s+|some\s+|just\s+)?$/i.test(between) && !/\bfrom\b/i.test(between)) {
+        changes.push({ from: a, to: b });
+        break;
+      }
+      // "to Y, up from X" / "to Y from X"
+      if (/\bto\s+(?:about\s+|around\s+|some\s+|just\s+)?$/i.test(before) && /^[^.;]{0,30}?\bfrom\s+(?:about\s+|around\s+|some\s+)?$/i.test(between)) {
+        changes.push({ from: b, to: a });
+        break;
+      }
+    }
+  }
+  return changes;
+}
+
+function checkChange(text: string, change: Change, stated: Placed[], checks: ArithmeticCheck[]): void {
+  const x = change.from.q.value;
+  const y = change.to.q.value;
+  const diff = y - x;
+  const bothPercent = change.from.q.unit === 'percent' && change.to.q.unit === 'percent';
+  const fromTo = `from ${change.from.q.text} to ${change.to.q.text}`;
+  const relative = x === 0 ? null : (diff / x) * 100;
+  const relText = relative === null ? 'undefined (the starting figure is zero)' : formatPercent(Math.abs(relative));
+  const direction = diff < 0 ? 'fall' : diff > 0 ? 'rise' : 'no change';
+
+  const window = text.slice(Math.max(0, change.from.start - 60), Math.min(text.length, change.to.end + 60));
+  const saysFall = FALL.test(window);
+  const saysRise = RISE.test(window);
+  if ((saysFall && !saysRise && diff > 0) || (saysRise && !saysFall && diff < 0)) {
+    checks.push({
+      type: 'arithmetic',
+      status: 'inconsistent',
+      detail: `the text describes a ${saysFall ? 'fall' : 'rise'}, but ${fromTo} is a ${direction}`,
+    });
+  }
+
+  for (const s of stated) {
+    const q = s.q;
+    const hedge = hedgeBefore(text, s.start);
+    const decimals = statedDecimals(q);
+    if (q.unit === 'percentage_points') {
+      if (!bothPercent) {
+        checks.push({ type: 'arithmetic', status: 'unknown', detail: `${q.text} is stated for a change ${fromTo}, but those figures are not percentages` });
+        continue;
+      }
+      const ok = matchesStated(Math.abs(diff), q.value, decimals, hedge);
+      checks.push({
+        type: 'arithmetic',
+        status: ok ? 'consistent' : 'inconsistent',
+        detail: `${fromTo} is a ${direction} of ${formatNumber(Math.abs(diff))} percentage points; the text states ${q.text}${hedgeWords(hedge)}`,
+      });
+    } else if (q.unit === 'percent') {
+      if (relative === null) {
+        checks.push({ type: 'arithmetic', status: 'unknown', detail: `a change of ${q.text} cannot be computed ${fromTo}: the starting figure is zero` });
+        continue;
+      }
+      const ok = matchesStated(Math.abs(relative), q.value, decimals, hedge);
+      let detail = `${fromTo} is a ${direction} of ${formatNumber(Math.abs(diff))}, or ${relText}; the text states ${q.text}${hedgeWords(hedge)}`;
+      if (!ok && bothPercent && matchesStated(Math.abs(diff), q.value, decimals, hedge)) {
+        detail += `, which is the difference in percentage points, not a change in per cent`;
+      }
+      checks.push({ type: 'arithmetic', status: ok ? 'consistent' : 'inconsistent', detail });
+    } else if (q.unit === 'multiplier') {
+      if (x === 0) {
+        checks.push({ type: 'arithmetic', status: 'unknown', detail: `"${q.text}" cannot be tested ${fromTo}: the starting figure is zero` });
+        continue;
+      }
+      const ratio = y / x;
+      // "doubled" is fair for roughly 1.9x-2.1x; hedged wording gets more room.
+      const tolerance = hedge === 'exact' ? 0.05 : 0.15;
+      const ok = hedge === 'over' ? ratio >= q.value * (1 - 0.05) : hedge === 'almost' ? ratio <= q.value * 1.02 && ratio >= q.value * 0.8 : Math.abs(ratio / q.value - 1) <= tolerance;
+      checks.push({
+        type: 'arithmetic',
+        status: ok ? 'consistent' : 'inconsistent',
+        detail: `${fromTo} is ${formatNumber(ratio)} times the starting figure; the text says "${q.text}" (${formatNumber(q.value)}x)${hedgeWords(hedge)}`,
+      });
+    }
+  }
+}
+
+function checkShares(text: string, placed: Placed[], used: Set<Placed>, checks: ArithmeticCheck[]): void {
+  for (const share of placed) {
+    if (used.has(share)) continue;
+    const isShare = share.q.unit === 'percent' || share.q.unit === 'fraction';
+    if (!isShare) continue;
+    // The whole follows the share: "36 per cent of its capacity of 40,000".
+    const candidates = placed.filter((p) => p.start >= share.end && QUANTITY_UNITS.isCount(p.q) && !used.has(p));
+    const whole = candidates.find((p) => /^\s+of\b[^.;:\d]{0,60}$/i.test(text.slice(share.end, p.start)) && /\bof\s+(?:its|their|the|a|an|his|her|our|all|[a-z]+\s+)*$/i.test(text.slice(share.end, p.start)) || /^\s+of\s+$/i.test(text.slice(share.end, p.start)));
+    if (!whole) continue;
+    const parts = placed.filter(
+      (p) => p !== whole && p !== share && !used.has(p) && QUANTITY_UNITS.isCount(p.q) && sameFamily(p.q, whole.q) && p.q.value <= whole.q.value * 1.5,
+    );
+    // The part is the nearest figure before the share, or one just after the whole ("..., or 14,500").
+    const part = parts.filter((p) => p.end <= share.start).pop() ?? parts.find((p) => p.start >= whole.end && /^(?:\s+[a-z]+){0,2}[\s,(]+(?:or|some|about|around|roughly|nearly|almost)?\s*$/i.test(text.slice(whole.end, p.start)));
+    if (!part || whole.q.value === 0) continue;
+    const actual = (part.q.value / whole.q.value) * 100;
+    const stated = share.q.unit === 'fraction' ? share.q.value * 100 : share.q.value;
+    const hedge = hedgeBefore(text, share.start);
+    // A fraction word is itself a rounding: "a third" covers roughly 31-36 per cent.
+    const looseness = share.q.unit === 'fraction' ? 2.5 : 0;
+    const ok = matchesStated(actual, stated, share.q.unit === 'fraction' ? 0 : statedDecimals(share.q), hedge, looseness);
+    used.add(share);
+    used.add(part);
+    used.add(whole);
+    checks.push({
+      type: 'arithmetic',
+      status: ok ? 'consistent' : 'inconsistent',
+      detail: `${part.q.text} of ${whole.q.text} is ${formatPercent(actual)}; the text states ${share.q.text}${share.q.unit === 'fraction' ? ` (${formatPercent(stated)})` : ''}${hedgeWords(hedge)}`,
+    });
+  }
+}
+
+/**
+ * Internal consistency of the figures a claim states about itself: a share against its part and
+ * whole, a stated change against its before and after, and halved/doubled against the figures.
+ * Used on extracted claims and on claims typed in by hand.
+ */
+export function checkArithmetic(text: string, quantities: Quantity[]): ArithmeticCheck[] {
+  const checks: ArithmeticCheck[] = [];
+  if (typeof text !== 'string' || !Array.isArray(quantities) || quantities.length === 0) return checks;
+  const placed = place(text, quantities);
+  const used = new Set<Placed>();
+  const changes = findChanges(text, placed);
+  for (const change of changes) {
+    used.add(change.from);
+    used.add(change.to);
+  }
+  for (const change of changes) {
+    // The stated change is the nearest percent/multiplier not itself an endpoint.
+    const stated = placed
+      .filter((p) => !used.has(p) && (QUANTITY_UNITS.isPercent(p.q) || p.q.unit === 'multiplier'))
+      .sort((a, b) => Math.abs(a.start - change.to.start) - Math.abs(b.start - change.to.start))
+      .slice(0, 1);
+    for (const s of stated) used.add(s);
+    checkChange(text, change, stated, checks);
+  }
+  checkShares(text, placed, used, checks);
+  if (changes.length === 0) {
+    for (const m of placed.filter((p) => p.q.unit === 'multiplier' && !used.has(p))) {
+      if (!/^(?:doubled|tripled|trebled|quadrupled|halved)$/i.test(m.q.text)) continue;
+      checks.push({
+        type: 'arithmetic',
+        status: 'unknown',
+        detail: `"${m.q.text}" is stated but the claim gives no before-and-after figures to test it against`,
+      });
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,129 @@
+import type { ClaimKind } from './types.ts';
+import type { LocatedQuantity } from './quantities.ts';
+import type { Sentence } from './segment.ts';
+import { isQuotedSpeech } from './claimant.ts';
+
+export interface SentenceContext {
+  text: string;
+  sentence: Sentence;
+  quantities: LocatedQuantity[];
+  /** The whole block (line or paragraph) the sentence came from. */
+  blockText: string;
+  /** True for the first block of the document: usually the headline. */
+  firstBlock: boolean;
+  hasClaimant: boolean;
+}
+
+export interface Scored {
+  score: number;
+  features: string[];
+  kind: ClaimKind;
+}
+
+// Weights: a lone figure or a lone verifiable event is enough to reach the default threshold of 0.5
+// together with any supporting signal; opinion, prediction and question cues pull below it.
+const WEIGHTS: Record<string, number> = {
+  number: 0.3,
+  percentage: 0.4,
+  money: 0.4,
+  proportion: 0.35,
+  multiplier: 0.3,
+  date: 0.15,
+  year: 0.15,
+  comparison: 0.3,
+  attribution: 0.15,
+  named_entity: 0.15,
+  event: 0.3,
+  causal: 0.15,
+  quote: 0.05,
+  opinion: -0.45,
+  prediction: -0.35,
+  hedged_possibility: -0.15,
+  first_person_plan: -0.2,
+  short: -0.3,
+  vague: -0.15,
+};
+
+const COMPARISON = /\b(?:record|records|highest|lowest|largest|biggest|smallest|most|least|fewest|worst|best|fastest|slowest|longest|shortest|oldest|youngest|never before|first time|for the first time|unprecedented|more than|fewer than|less than|compared with|compared to|than (?:in|at|the|a|any|last|ever)|since \d{4}|ever|top|second-highest|overtook|outnumber(?:ed)?|double|twice as|times as|rank(?:ed|s)?|higher|lower|larger|bigger|smaller|greater)\b/i;
+const ATTRIBUTION = /\b(?:said|says|told|according to|reported|announced|estimated|found|showed|shows|published|confirmed|revealed|stated|claimed|disclosed)\b/i;
+const EVENT = /\b(?:arrested|charged|convicted|sentenced|jailed|acquitted|fined|sued|banned|approved|rejected|voted|passed|signed|elected|re-elected|won|lost|beat|defeated|drew|scored|died|killed|injured|wounded|opened|closed|launched|resigned|appointed|sacked|fired|hired|deported|transferred|expelled|released|detained|imprisoned|raided|seized|recalled|cancelled|suspended|announced|agreed|introduced|abolished|cut|raised|awarded|paid|spent|received|built|demolished|discovered|identified|published|recorded|registered|admitted|treated|vaccinated|diagnosed|evacuated|flooded|collapsed|struck|crashed|began|ended|completed|opened|filed|ruled|overturned|upheld|granted|denied|offered|accepted|housed|holds|held|reported|confirmed|took office|came into force)\b/i;
+const CAUSAL = /\b(?:because|due to|owing to|as a result of|as a result|resulted in|result of|led to|leading to|caused|causes|causing|blamed|attributed to|driven by|thanks to|linked to|so that|which meant|meaning that)\b/i;
+const OPINION = /\b(?:should|ought to|must|I think|I believe|we believe|in my view|in our view|it is time|it's time|shameful|disgrace(?:ful)?|outrageous|unacceptable|wonderful|terrible|appalling|brilliant|fantastic|deserve[sd]?|hope|hopes|hoped|welcome[sd]?|delighted|proud|sad|sorry|feel|feels|felt|believe[sd]?|seems?|arguably|clearly|of course|frankly|remarkable|extraordinary|ridiculous|nonsense|absurd|cruel|inhumane|dangerous|reckless|betrayal)\b/i;
+const PREDICTION = /\b(?:will|won't|would|could|might|may|shall|is expected to|are expected to|expected to|is likely to|are likely to|likely to|is set to|are set to|forecast(?:s)? to|predicted to|projected to|plans? to|aims? to|intends? to|going to|is due to|are due to|next year|in the coming)\b/i;
+const FIRST_PERSON_PLAN = /\b(?:we will|we'll|I will|I'll|we are going to|we want|I want|we need|let's|let us)\b/i;
+const CALL_TO_ACTION = /^(?:sign up|sign in|subscribe|share|click|tap|follow|read more|read|download|join|register|donate|contact|tell us|get|log in|watch|listen|email us|send us|support|find out|learn more|see also|don't miss|try|visit|comment|buy)\b/i;
+const FURNITURE = /^(?:source link|share this article|share this|advertisement|related|related articles|related stories|more on this story|copyright|all rights reserved|most read|most popular|skip to|cookie|cookies|topics|comments|reuse this content|this article is more than|this article was|first published|last modified|updated|published|posted|image source|image caption|media caption|getty images|listen to this article|print|close|menu|home|newsletter|sponsored|promoted|you might also like|recommended|trending|back to top|view comments|\d+ comments?)\b/i;
+const BYLINE = /^(?:by\s+[A-Z][\p{L}'’.-]+(?:\s+[A-Z][\p{L}'’.-]+)*|(?:[A-Z][\p{L}'’.-]+\s+){1,3}(?:in|reports from)\s+[A-Z][\p{L}]+$|[A-Z][\p{L}'’.-]+\s+[A-Z][\p{L}'’.-]+\s*[,|–—-]\s*(?:[A-Z][\p{L}]+\s*){1,4}(?:correspondent|editor|reporter|writer))/u;
+const CAPTION = /^(?:photo|photograph|picture|image|pictured|caption|video|graphic|illustration|above|below|top|main image|file photo)\b\s*[:.\-–—]|(?:photograph|photo|picture|image)\s*:\s*[\p{Lu}]|(?:getty images|\/reuters|\/afp|\/ap\b|\/epa|\/pa\b|\/alamy|\/shutterstock|photo:|picture:|\(photo\b|\(picture\b|\(image\b|credit:)/iu;
+const DATELINE = /^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?\d{1,2}\s+[A-Z][a-z]+\s+\d{4}(?:\s+\d{1,2}[.:]\d{2})?|^(?:\w+day,?\s+)?[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}/;
+const VAGUE = /^(?:this|that|it|these|those|there|here)\b/i;
+
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter((w) => /\w/.test(w)).length;
+}
+
+/** Reasons a sentence can never be a claim whatever else it contains. */
+function disqualifier(ctx: SentenceContext): string | null {
+  const text = ctx.text.trim();
+  const block = ctx.blockText.trim();
+  if (CAPTION.test(block) && (ctx.sentence.unterminatedBlock || /(?:photograph|photo|picture|image)\s*:|getty|\/reuters|\/afp|credit:/i.test(block) || /^(?:photo|pictured|caption)\b/i.test(block))) return 'caption';
+  if (FURNITURE.test(text) && (wordCount(text) <= 12 || ctx.sentence.unterminatedBlock)) return 'site_furniture';
+  if (CALL_TO_ACTION.test(text) && ctx.sentence.indexInBlock === 0) return 'call_to_action';
+  if (ctx.sentence.unterminatedBlock && BYLINE.test(text)) return 'byline';
+  if (ctx.sentence.unterminatedBlock && DATELINE.test(text) && wordCount(text) <= 8) return 'dateline';
+  if (ctx.sentence.unterminatedBlock && (ctx.firstBlock || wordCount(text) <= 22)) return 'headline';
+  if (/\?["”’']?$/.test(text) || /^(?:who|what|why|how|when|where|which|is|are|do|does|did|can|could|should|would|will)\b[^.]*\?/i.test(text)) return 'question';
+  return null;
+}
+
+export function scoreSentence(ctx: SentenceContext): Scored {
+  const text = ctx.text;
+  const features = new Set<string>();
+  const dq = disqualifier(ctx);
+
+  for (const q of ctx.quantities) {
+    if (q.unit === 'percent' || q.unit === 'percentage_points') features.add('percentage');
+    else if (q.unit !== null && /^[A-Z]{3}$/.test(q.unit)) features.add('money');
+    else if (q.unit === 'fraction') features.add('proportion');
+    else if (q.unit === 'multiplier') features.add('multiplier');
+    else if (q.unit === 'date') features.add('date');
+    else if (q.unit === 'year') features.add('year');
+    else features.add('number');
+  }
+  if (COMPARISON.test(text)) features.add('comparison');
+  if (ATTRIBUTION.test(text) || ctx.hasClaimant) features.add('attribution');
+  // Proper nouns after the first word: the first word is capitalised anyway.
+  if (ctx.sentence.tokens.slice(1).some((t) => t.pos === 'PROPN' && /^\p{Lu}/u.test(t.value))) features.add('named_entity');
+  if (EVENT.test(text)) features.add('event');
+  if (CAUSAL.test(text)) features.add('causal');
+  const quoted = isQuotedSpeech(text);
+  if (quoted) features.add('quote');
+  if (OPINION.test(text)) features.add('opinion');
+  if (PREDICTION.test(text)) features.add('prediction');
+  if (FIRST_PERSON_PLAN.test(text)) features.add('first_person_plan');
+  const words = wordCount(text);
+  if (words < 6) features.add('short');
+  if (VAGUE.test(text) && !features.has('number') && !features.has('percentage') && !features.has('money')) features.add('vague');
+
+  let score = 0;
+  for (const f of features) score += WEIGHTS[f] ?? 0;
+  // Several figures in one sentence say more than one: statistics-heavy sentences are what checkers check first.
+  const figures = ctx.quantities.filter((q) => q.unit !== 'date' && q.unit !== 'year').length;
+  if (figures >= 2) score += 0.1;
+  if (dq) {
+    features.add(dq);
+    score = Math.min(score, 0.1);
+  }
+  score = Math.max(0, Math.min(1, score));
+
+  return { score: Math.round(score * 1000) / 1000, features: [...features], kind: kindOf(features, quoted) };
+}
+
+function kindOf(features: Set<string>, quoted: boolean): ClaimKind {
+  if (quoted) return 'quote';
+  if (features.has('causal')) return 'causal';
+  if (features.has('comparison') || features.has('multiplier')) return 'comparison';
+  if (features.has('number') || features.has('percentage') || features.has('money') || features.has('proportion')) return 'statistic';
+  if (features.has('event') || features.has('date') || features.has('year')) return 'event';
+  return 'other';
+}

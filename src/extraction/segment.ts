@@ -1,0 +1,123 @@
+import winkNLP from 'wink-nlp';
+import type { WinkMethods } from 'wink-nlp';
+import model from 'wink-eng-lite-web-model';
+
+export interface Token {
+  value: string;
+  pos: string;
+  start: number;
+  end: number;
+}
+
+export interface Sentence {
+  start: number;
+  end: number;
+  tokens: Token[];
+  /** Index of the line/paragraph block the sentence came from. */
+  block: number;
+  /** True when this is the only sentence of its block and the block has no closing punctuation (headline, byline, caption, button text). */
+  unterminatedBlock: boolean;
+  /** Position of the sentence inside its block. */
+  indexInBlock: number;
+}
+
+// The model takes ~100 ms to load; do it on first use so importing the module stays cheap.
+let nlp: WinkMethods | null = null;
+function getNlp(): WinkMethods {
+  // sbd + pos only: NER, negation and sentiment cost half the time and we do not use them.
+  nlp ??= winkNLP(model, ['sbd', 'pos']);
+  return nlp;
+}
+
+interface Block {
+  start: number;
+  end: number;
+}
+
+const TERMINAL = /[.!?…]["'”’)\]]*$/;
+
+/**
+ * Articles arrive as plain text where a newline marks a headline, byline, caption or paragraph
+ * boundary. Hard-wrapped prose is the exception: a line that stops mid-sentence and continues in
+ * lower case on the next line is joined back.
+ */
+export function splitBlocks(text: string): Block[] {
+  const blocks: Block[] = [];
+  const lineRe = /[^\r\n]+/g;
+  let current: Block | null = null;
+  let previousEnd = 0;
+  for (let m = lineRe.exec(text); m; m = lineRe.exec(text)) {
+    let start = m.index;
+    let end = m.index + m[0].length;
+    while (start < end && /\s/.test(text[start] ?? '')) start++;
+    while (end > start && /\s/.test(text[end - 1] ?? '')) end--;
+    if (start === end) continue;
+    const gap = text.slice(previousEnd, m.index);
+    const singleBreak = (gap.match(/\n/g)?.length ?? 0) <= 1 && !/\r\n?\r/.test(gap);
+    if (
+      current &&
+      singleBreak &&
+      !TERMINAL.test(text.slice(current.start, current.end)) &&
+      /^[a-z0-9(,;]/.test(text.slice(start, start + 1))
+    ) {
+      current.end = end;
+    } else {
+      current = { start, end };
+      blocks.push(current);
+    }
+    previousEnd = m.index + m[0].length;
+  }
+  return blocks;
+}
+
+function segmentBlock(text: string, block: Block, blockIndex: number, out: Sentence[]): void {
+  const w = getNlp();
+  const its = w.its;
+  const blockText = text.slice(block.start, block.end);
+  const doc = w.readDoc(blockText);
+  const values = doc.tokens().out() as string[];
+  const tags = doc.tokens().out(its.pos) as string[];
+  const tokens: Token[] = [];
+  let cursor = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] ?? '';
+    const at = blockText.indexOf(value, cursor);
+    // wink keeps token text verbatim; if a token ever cannot be found we keep the previous offset so spans stay in bounds.
+    const s = at === -1 ? cursor : at;
+    const e = at === -1 ? cursor : at + value.length;
+    tokens.push({ value, pos: tags[i] ?? 'X', start: block.start + s, end: block.start + e });
+    cursor = e;
+  }
+  const spans = doc.sentences().out(its.span) as unknown as Array<[number, number]>;
+  const terminated = TERMINAL.test(blockText);
+  const first = out.length;
+  for (const [a, b] of spans) {
+    const sentTokens = tokens.slice(a, b + 1);
+    const firstTok = sentTokens[0];
+    const lastTok = sentTokens[sentTokens.length - 1];
+    if (!firstTok || !lastTok || lastTok.end <= firstTok.start) continue;
+    out.push({
+      start: firstTok.start,
+      end: lastTok.end,
+      tokens: sentTokens,
+      block: blockIndex,
+      unterminatedBlock: false,
+      indexInBlock: out.length - first,
+    });
+  }
+  if (out.length - first === 1 && !terminated) {
+    const only = out[first];
+    if (only) only.unterminatedBlock = true;
+  }
+}
+
+/** Sentences in text order, each span trimmed and non-overlapping. */
+export function segmentSentences(text: string): Sentence[] {
+  const out: Sentence[] = [];
+  const blocks = splitBlocks(text);
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i];
+    if (block) segmentBlock(text, block, i, out);
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** A failure a handler means to report to the client; everything else becomes an opaque 500. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [key: string]: unknown } = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+}
+
+export const badRequest = (field: string, message: string) => new HttpProblem(400, `${field}: ${message}`, { errors: [{ field, message }] });
+export const notFound = (what: string) => new HttpProblem(404, `${what} not found`);
+
+export function problemBody(status: number, detail: string, extra: Record<string, unknown> = {}) {
+  return { type: status >= 500 ? 'about:blank' : `https://claimdesk.dev/problems/${status}`, title: TITLES[status] ?? 'Error', status, detail, ...extra };
+}
+
+function fieldPath(instancePath: string | undefined, params: unknown): string {
+  const fromPath = (instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  if (fromPath) return fromPath;
+  const missing = (params as { missingProperty?: string } | undefined)?.missingProperty;
+  return missing ?? '(body)';
+}
+
+/** The one error handler: problem+json for everything, 5xx detail stays in the log. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | HttpProblem | Error, req, reply) => {
+    void reply.type('application/problem+json');
+    if (err instanceof HttpProblem) {
+      const { headers, ...extra } = err.extra;
+      if (headers) void reply.headers(headers);
+      return reply.code(err.status).send(problemBody(err.status, err.detail, extra));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const context = (err as { validationContext?: string }).validationContext ?? 'body';
+      const errors = err.validation.map((v) => {
+        const field = fieldPath(v.instancePath, v.params);
+        return { field: context === 'body' ? field : `${context}.${field}`, message: v.message ?? 'invalid' };
+      });
+      const first = errors[0];
+      return reply.code(400).send(problemBody(400, first ? `${first.field}: ${first.message}` : 'invalid request', { errors }));
+    }
+    if (isResponseSerializationError(err)) {
+      req.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
+      return reply.code(500).send(problemBody(500, 'internal error'));
+    }
+    const status = (err as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = (err as FastifyError).code;
+      const detail =
+        code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'request body is larger than 2 MB'
+          : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'unsupported content type: send application/json'
+            : code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+              ? 'request body is empty'
+              : err.message;
+      const extra = status === 400 ? { errors: [{ field: '(body)', message: detail }] } : {};
+      return reply.code(status).send(problemBody(status, detail, extra));
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send(problemBody(500, 'internal error'));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).type('application/problem+json').send(problemBody(404, `no route for ${req.method} ${req.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,64 @@
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type ClaimWorkflowsPort } from '../../src/api/app.ts';
+import { createDb } from '../../db/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { freePort } from '../../src/services/net.ts';
+import { openTestEnv, testLogger, type TestEnv } from '../support/env.ts';
+
+const unused: ClaimWorkflowsPort = new Proxy({} as ClaimWorkflowsPort, {
+  get: () => () => Promise.reject(new Error('healthz must not start workflows')),
+});
+
+describe('GET /healthz', () => {
+  let env: TestEnv;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    env = await openTestEnv();
+    app = await buildApp({ db: env.db, temporal: env.client, claimWorkflows: unused, config: loadConfig(), log: testLogger, databaseUrl: env.databaseUrl });
+  });
+  afterAll(async () => {
+    await app.close();
+    await env.close();
+  });
+
+  it('answers 200 with db and temporal ok when both are reachable', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ db: 'ok', temporal: 'ok' });
+  });
+
+  it('answers 503 naming the database when Postgres is unreachable', async () => {
+    const deadDb = createDb(`postgres://nobody@127.0.0.1:${await freePort()}/none`, { max: 1 });
+    const broken = await buildApp({ db: deadDb, temporal: env.client, claimWorkflows: unused, config: loadConfig(), log: testLogger, databaseUrl: env.databaseUrl });
+    try {
+      const res = await broken.inject({ method: 'GET', url: '/healthz' });
+      expect(res.statusCode).toBe(503);
+      const body = res.json<{ db: string; temporal: string }>();
+      expect(body.db).toMatch(/^down/);
+      expect(body.temporal).toBe('ok');
+    } finally {
+      await broken.close();
+      await deadDb.destroy();
+    }
+  });
+
+  it('answers 503 naming temporal when the Temporal server is unreachable', async () => {
+    const connection = await Connection.connect({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 }).catch(() => null);
+    // A lazy connection lets us hold a client whose server is gone.
+    const lazy = connection ?? Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const client = new Client({ connection: lazy, namespace: 'default' });
+    const broken = await buildApp({ db: env.db, temporal: client, claimWorkflows: unused, config: loadConfig(), log: testLogger, databaseUrl: env.databaseUrl });
+    try {
+      const res = await broken.inject({ method: 'GET', url: '/healthz' });
+      expect(res.statusCode).toBe(503);
+      const body = res.json<{ db: string; temporal: string }>();
+      expect(body.db).toBe('ok');
+      expect(body.temporal).toMatch(/^down/);
+    } finally {
+      await broken.close();
+      await lazy.close();
+    }
+  });
+});

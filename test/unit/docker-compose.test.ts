@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { configSchema } from '../../src/config/index.ts';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.ts';
+
+// No Docker engine runs where these tests run: the compose file is checked by reading it.
+const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
+  services: Record<string, { image?: string; build?: unknown; command?: unknown; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: unknown }; volumes?: string[] }>;
+  volumes: Record<string, unknown>;
+};
+
+describe('docker-compose.yml', () => {
+  it('parses and has the production services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'migrate', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+  });
+
+  it('uses the official Temporal server and admin-tools images on Postgres', () => {
+    expect(compose.services.temporal?.image).toMatch(/^temporalio\/server:/);
+    expect(compose.services['temporal-schema']?.image).toMatch(/^temporalio\/admin-tools:/);
+    expect(compose.services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+    expect(compose.services.temporal?.environment?.DB).toBe('postgres12');
+    expect(compose.services.temporal?.environment?.POSTGRES_SEEDS).toBe('postgres');
+  });
+
+  it('gives every long-running service a healthcheck', () => {
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'api', 'worker']) {
+      expect(compose.services[name]?.healthcheck?.test, name).toBeDefined();
+    }
+  });
+
+  it('starts things in dependency order', () => {
+    expect(compose.services.temporal?.depends_on?.['temporal-schema']?.condition).toBe('service_completed_successfully');
+    expect(compose.services.api?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    expect(compose.services.worker?.depends_on?.['temporal-setup']?.condition).toBe('service_completed_successfully');
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const dep of Object.keys(service.depends_on ?? {})) expect(compose.services[dep], `${name} depends on ${dep}`).toBeDefined();
+    }
+  });
+
+  it('passes claimdesk only variables its config knows, with values the config accepts', () => {
+    const known = new Set(Object.keys(configSchema.shape));
+    for (const name of ['api', 'worker', 'migrate']) {
+      const env = compose.services[name]?.environment ?? {};
+      for (const key of Object.keys(env)) expect(known.has(key), `${name}: ${key}`).toBe(true);
+      const concrete = Object.fromEntries(Object.entries(env).filter(([, v]) => !String(v).includes('${')));
+      expect(() => configSchema.parse(concrete), name).not.toThrow();
+    }
+  });
+
+  it('registers every search attribute the workflows upsert', () => {
+    const setup = JSON.stringify(compose.services['temporal-setup']?.command);
+    for (const attr of Object.keys(CUSTOM_SEARCH_ATTRIBUTES)) expect(setup).toContain(attr);
+  });
+
+  it('mounts files that exist in the repository', () => {
+    for (const service of Object.values(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('./')) expect(() => readFileSync(new URL(`../../${source.slice(2)}`, import.meta.url)), source).not.toThrow();
+      }
+    }
+  });
+});

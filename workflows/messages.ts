@@ -1,0 +1,136 @@
+// Message definitions shared by the claim workflow and its callers (src/services/claim-workflows.ts).
+// Pure definitions only: importing this file outside a workflow is safe.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type { Actor, ReviewPolicy, TaskActionErrorCode, VerdictInput } from '../src/domain/review.ts';
+import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
+
+export const claimStatusKey = defineSearchAttributeKey('ClaimStatus', 'KEYWORD');
+export const assigneeKey = defineSearchAttributeKey('Assignee', 'KEYWORD');
+export const priorityKey = defineSearchAttributeKey('Priority', 'KEYWORD');
+export const claimIdKey = defineSearchAttributeKey('ClaimId', 'KEYWORD');
+export const articleIdKey = defineSearchAttributeKey('ArticleId', 'KEYWORD');
+
+export const claimWorkflowId = (claimId: string): string => `claim-${claimId}`;
+export const articleWorkflowId = (articleId: string): string => `article-${articleId}`;
+export const webhookWorkflowId = (verdictId: string): string => `webhooks-${verdictId}`;
+/** The webhook workflow is owned by the API engineer; it is started by name so this bundle never imports it. */
+export const WEBHOOK_WORKFLOW_TYPE = 'deliverVerdictWebhooks';
+export interface WebhookWorkflowInput {
+  claimId: string;
+  verdictId: string;
+  event: 'verdict.recorded' | 'verdict.corrected';
+}
+
+export type ClaimWorkflowMode = 'initial' | 'correction';
+export type ClaimStage = 'research' | 'review' | 'approval' | 'done' | 'withdrawn';
+
+/** One review or approval task as the workflow sees it; times are epoch milliseconds (workflow time). */
+export interface LiveTask {
+  id: string;
+  kind: TaskKind;
+  status: TaskStatus;
+  assignee: string | null;
+  priority: Priority;
+  round: number;
+  escalationLevel: number;
+  /** When the current SLA clock started (opened, escalated, or released back to the queue). */
+  openSince: number;
+  claimedAt: number | null;
+  leaseExpiresAt: number | null;
+  dueAt: number | null;
+  /** The reviewer whose verdict an approval task is about (four-eyes), or the reviewer a send-back returns to. */
+  reviewer: string | null;
+  comment: string | null;
+}
+
+export interface ProposedVerdict {
+  verdict: VerdictInput;
+  reviewer: string;
+  round: number;
+  approvals: string[];
+}
+
+export interface ClaimLiveState {
+  claimId: string;
+  workflowId: string;
+  mode: ClaimWorkflowMode;
+  stage: ClaimStage;
+  status: ClaimStatus;
+  priority: Priority;
+  /** Review round: 1, then +1 per send-back. */
+  round: number;
+  /** The verdict version this run records (1 for the initial run, n+1 for a correction). */
+  version: number;
+  tasks: LiveTask[];
+  proposed: ProposedVerdict | null;
+  verdictId: string | null;
+  supersedes: string | null;
+  correctionReason: string | null;
+  checks: unknown[];
+  evidenceProviderFailures: string[];
+  /** Monotonic transition counter: makes every read-model write's idempotency key unique within a run. */
+  seq: number;
+}
+
+export interface CorrectionRequest {
+  reason: string;
+  actor: Actor;
+}
+
+export interface ClaimWorkflowInput {
+  claimId: string;
+  policy: ReviewPolicy;
+  mode?: ClaimWorkflowMode;
+  correction?: CorrectionRequest;
+  /** Set only by continue-as-new: the live state carried into the next run. */
+  carried?: ClaimLiveState;
+  /** Continue-as-new once history passes this many events even before the SDK suggests it (tests use a small number). */
+  continueAsNewAfterEvents?: number;
+}
+
+export interface ArticleIntakeInput {
+  articleId: string;
+  policy?: ReviewPolicy;
+}
+
+export interface ArticleIntakeResult {
+  articleId: string;
+  claimIds: string[];
+  started: string[];
+}
+
+export interface ClaimWorkflowResult {
+  claimId: string;
+  status: ClaimStatus;
+  verdictId: string | null;
+  version: number | null;
+}
+
+/** Every update returns this once its write has committed, so the caller reads its own write. */
+export interface TaskActionResult {
+  claimId: string;
+  status: ClaimStatus;
+  taskId: string | null;
+  verdictId: string | null;
+}
+
+/**
+ * A refused update carries an ApplicationFailure whose `type` is the error code and whose first detail
+ * is this object, so the client can name the holder or the current state.
+ */
+export interface RejectionDetails {
+  holder: string | null;
+  currentState: string | null;
+}
+export type RejectionCode = TaskActionErrorCode;
+
+export const claimTaskUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor }]>('claimTask');
+export const releaseTaskUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor }]>('releaseTask');
+export const submitVerdictUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor; verdict: VerdictInput }]>('submitVerdict');
+export const approveUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor }]>('approve');
+export const sendBackUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor; comment: string }]>('sendBack');
+export const withdrawUpdate = defineUpdate<TaskActionResult, [{ actor: Actor; reason: string }]>('withdraw');
+export const reprioritizeUpdate = defineUpdate<TaskActionResult, [{ actor: Actor; priority: Priority }]>('reprioritize');
+
+export const claimStateQuery = defineQuery<ClaimLiveState>('claimState');

@@ -97,8 +97,11 @@ function findChanges(text: string, placed: Placed[]): Change[] {
         changes.push({ from: a, to: b });
         break;
       }
-      // "to Y, up from X" / "to Y from X"
-      if (/\bto\s+(?:about\s+|around\s+|some\s+|just\s+)?$/i.test(before) && /^[^.;]{0,30}?\bfrom\s+(?:about\s+|around\s+|some\s+)?$/i.test(between)) {
+      // "to Y from X", "Y, up from X"
+      if (
+        (/\bto\s+(?:about\s+|around\s+|some\s+|just\s+)?$/i.test(before) && /^[^.;]{0,30}?\bfrom\s+(?:about\s+|around\s+|some\s+)?$/i.test(between)) ||
+        /^(?:\s+[\w'’-]+){0,6},?\s+(?:up|down)\s+from\s+(?:about\s+|around\s+|some\s+)?$/i.test(between)
+      ) {
         changes.push({ from: b, to: a });
         break;
       }
@@ -179,28 +182,54 @@ function checkShares(text: string, placed: Placed[], used: Set<Placed>, checks: 
     if (!isShare) continue;
     // The whole follows the share: "36 per cent of its capacity of 40,000".
     const candidates = placed.filter((p) => p.start >= share.end && QUANTITY_UNITS.isCount(p.q) && !used.has(p));
-    const whole = candidates.find((p) => /^\s+of\b[^.;:\d]{0,60}$/i.test(text.slice(share.end, p.start)) && /\bof\s+(?:its|their|the|a|an|his|her|our|all|[a-z]+\s+)*$/i.test(text.slice(share.end, p.start)) || /^\s+of\s+$/i.test(text.slice(share.end, p.start)));
-    if (!whole) continue;
+    const whole = candidates.find((p) => /^\s+of\b[^.;:\d]{0,60}$/i.test(text.slice(share.end, p.start)));
+    if (!whole) {
+      checkTrailingShare(text, share, placed, used, checks);
+      continue;
+    }
     const parts = placed.filter(
       (p) => p !== whole && p !== share && !used.has(p) && QUANTITY_UNITS.isCount(p.q) && sameFamily(p.q, whole.q) && p.q.value <= whole.q.value * 1.5,
     );
     // The part is the nearest figure before the share, or one just after the whole ("..., or 14,500").
     const part = parts.filter((p) => p.end <= share.start).pop() ?? parts.find((p) => p.start >= whole.end && /^(?:\s+[a-z]+){0,2}[\s,(]+(?:or|some|about|around|roughly|nearly|almost)?\s*$/i.test(text.slice(whole.end, p.start)));
     if (!part || whole.q.value === 0) continue;
-    const actual = (part.q.value / whole.q.value) * 100;
-    const stated = share.q.unit === 'fraction' ? share.q.value * 100 : share.q.value;
-    const hedge = hedgeBefore(text, share.start);
-    // A fraction word is itself a rounding: "a third" covers roughly 31-36 per cent.
-    const looseness = share.q.unit === 'fraction' ? 2.5 : 0;
-    const ok = matchesStated(actual, stated, share.q.unit === 'fraction' ? 0 : statedDecimals(share.q), hedge, looseness);
-    used.add(share);
-    used.add(part);
-    used.add(whole);
-    checks.push({
-      type: 'arithmetic',
-      status: ok ? 'consistent' : 'inconsistent',
-      detail: `${part.q.text} of ${whole.q.text} is ${formatPercent(actual)}; the text states ${share.q.text}${share.q.unit === 'fraction' ? ` (${formatPercent(stated)})` : ''}${hedgeWords(hedge)}`,
-    });
+    pushShareCheck(part, whole, share, text, used, checks);
+  }
+}
+
+function pushShareCheck(part: Placed, whole: Placed, share: Placed, text: string, used: Set<Placed>, checks: ArithmeticCheck[]): void {
+  const actual = (part.q.value / whole.q.value) * 100;
+  const stated = share.q.unit === 'fraction' ? share.q.value * 100 : share.q.value;
+  const hedge = hedgeBefore(text, share.start);
+  // A fraction word is itself a rounding: "a third" covers roughly 31-36 per cent.
+  const looseness = share.q.unit === 'fraction' ? 2.5 : 0;
+  const ok = matchesStated(actual, stated, share.q.unit === 'fraction' ? 0 : statedDecimals(share.q), hedge, looseness);
+  used.add(share);
+  used.add(part);
+  used.add(whole);
+  checks.push({
+    type: 'arithmetic',
+    status: ok ? 'consistent' : 'inconsistent',
+    detail: `${part.q.text} of ${whole.q.text} is ${formatPercent(actual)}; the text states ${share.q.text}${share.q.unit === 'fraction' ? ` (${formatPercent(stated)})` : ''}${hedgeWords(hedge)}`,
+  });
+}
+
+/**
+ * A share stated after its part and whole: "412 arrests, of whom 96 were charged, or 23 per cent",
+ * "won 31 of her 46 matches, a win rate of 67 per cent".
+ */
+function checkTrailingShare(text: string, share: Placed, placed: Placed[], used: Set<Placed>, checks: ArithmeticCheck[]): void {
+  const lead = text.slice(Math.max(0, share.start - 40), share.start);
+  if (!/(?:[,(]\s*(?:or|about|around|some|roughly|nearly|almost|just over|just under|representing|equivalent to|a [a-z -]*?(?:rate|share|proportion|percentage) of)?|\(\s*)\s*$/i.test(lead)) return;
+  const before = placed.filter((p) => p.end <= share.start && !used.has(p) && QUANTITY_UNITS.isCount(p.q));
+  const near = before[before.length - 1];
+  const far = before[before.length - 2];
+  if (!near || !far || !sameFamily(near.q, far.q)) return;
+  const between = text.slice(far.end, near.start);
+  if (/^[^.;]{0,40}?\b(?:of|out of)\s+(?:its|their|the|his|her|our|all)?\s*$/i.test(between) && far.q.value <= near.q.value && near.q.value > 0) {
+    pushShareCheck(far, near, share, text, used, checks);
+  } else if (/\bof\s+(?:whom|which|them|these|those)\b/i.test(between) && near.q.value <= far.q.value && far.q.value > 0) {
+    pushShareCheck(near, far, share, text, used, checks);
   }
 }
 

@@ -30,9 +30,13 @@ const WEIGHTS: Record<string, number> = {
   multiplier: 0.3,
   date: 0.15,
   year: 0.15,
-  comparison: 0.3,
+  superlative: 0.4,
+  comparison: 0.25,
+  change: 0.15,
+  reported_speech: 0.25,
+  reported_forecast: -0.05,
   attribution: 0.15,
-  named_entity: 0.15,
+  named_entity: 0.2,
   event: 0.3,
   causal: 0.15,
   quote: 0.05,
@@ -44,11 +48,13 @@ const WEIGHTS: Record<string, number> = {
   vague: -0.15,
 };
 
-const COMPARISON = /\b(?:record|records|highest|lowest|largest|biggest|smallest|most|least|fewest|worst|best|fastest|slowest|longest|shortest|oldest|youngest|never before|first time|for the first time|unprecedented|more than|fewer than|less than|compared with|compared to|than (?:in|at|the|a|any|last|ever)|since \d{4}|ever|top|second-highest|overtook|outnumber(?:ed)?|double|twice as|times as|rank(?:ed|s)?|higher|lower|larger|bigger|smaller|greater)\b/i;
+const SUPERLATIVE = /\b(?:record|records|record-breaking|highest|lowest|largest|biggest|smallest|most|least|fewest|worst|best|fastest|slowest|longest|shortest|oldest|youngest|wettest|driest|hottest|coldest|never before|first time|for the first time|unprecedented|all-time|since (?:records began|\d{4}|(?:Jan|Feb|March|April|May|June|July|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.? \d{4}))\b/i;
+const COMPARATIVE = /\b(?:more than|fewer than|less than|compared with|compared to|than (?:in|at|the|a|any|last|ever)|overtook|outnumber(?:ed)?|double|twice as|times as|rank(?:ed|s)?|higher|lower|larger|bigger|smaller|greater|up from|down from)\b/i;
+const CHANGE = /\b(?:rose|risen|rise|fell|fallen|fall|increased|decreased|declined|dropped|grew|jumped|climbed|surged|soared|plunged|slumped|halved|doubled|tripled|trebled)\b/i;
 const ATTRIBUTION = /\b(?:said|says|told|according to|reported|announced|estimated|found|showed|shows|published|confirmed|revealed|stated|claimed|disclosed)\b/i;
-const EVENT = /\b(?:arrested|charged|convicted|sentenced|jailed|acquitted|fined|sued|banned|approved|rejected|voted|passed|signed|elected|re-elected|won|lost|beat|defeated|drew|scored|died|killed|injured|wounded|opened|closed|launched|resigned|appointed|sacked|fired|hired|deported|transferred|expelled|released|detained|imprisoned|raided|seized|recalled|cancelled|suspended|announced|agreed|introduced|abolished|cut|raised|awarded|paid|spent|received|built|demolished|discovered|identified|published|recorded|registered|admitted|treated|vaccinated|diagnosed|evacuated|flooded|collapsed|struck|crashed|began|ended|completed|opened|filed|ruled|overturned|upheld|granted|denied|offered|accepted|housed|holds|held|reported|confirmed|took office|came into force)\b/i;
-const CAUSAL = /\b(?:because|due to|owing to|as a result of|as a result|resulted in|result of|led to|leading to|caused|causes|causing|blamed|attributed to|driven by|thanks to|linked to|so that|which meant|meaning that)\b/i;
-const OPINION = /\b(?:should|ought to|must|I think|I believe|we believe|in my view|in our view|it is time|it's time|shameful|disgrace(?:ful)?|outrageous|unacceptable|wonderful|terrible|appalling|brilliant|fantastic|deserve[sd]?|hope|hopes|hoped|welcome[sd]?|delighted|proud|sad|sorry|feel|feels|felt|believe[sd]?|seems?|arguably|clearly|of course|frankly|remarkable|extraordinary|ridiculous|nonsense|absurd|cruel|inhumane|dangerous|reckless|betrayal)\b/i;
+const EVENT = /\b(?:arrested|charged|convicted|sentenced|jailed|acquitted|fined|sued|banned|approved|rejected|voted|passed|signed|elected|re-elected|won|lost|beat|defeated|drew|scored|died|killed|injured|wounded|opened|closed|launched|resigned|appointed|sacked|fired|hired|deported|transferred|expelled|released|detained|imprisoned|raided|seized|recalled|cancelled|suspended|announced|agreed|introduced|abolished|cut|raised|awarded|paid|spent|received|built|demolished|discovered|identified|published|recorded|registered|admitted|treated|vaccinated|diagnosed|evacuated|flooded|collapsed|struck|crashed|began|ended|completed|opened|filed|ruled|overturned|upheld|granted|denied|offered|accepted|housed|holds|held|reported|confirmed|asked|called for|wrote to|requested|complained|apologised|apologized|gathered|collected|attracted|surveyed|counted|replaced|invested|investing|lost|losses|closed|employed|hosted|visited|met|launched|won|led|discovered)\b/i;
+const CAUSAL = /\b(?:because|due to|owing to|as a result of|as a result|resulted in|result of|led to|leading to|caused|causes|causing|blamed|attributed to|driven by|thanks to|linked to|so that|which meant|meaning that|main cause|the cause of|a cause of|driving|drove|drives|fuelled|fueled|triggered|contributed to|responsible for)\b/i;
+const OPINION = /\b(?:should|ought to|must|I think|I believe|we believe|in my view|in our view|it is time|it's time|shameful|disgrace(?:ful)?|outrageous|unacceptable|wonderful|terrible|appalling|brilliant|fantastic|deserve[sd]?|hope|hopes|hoped|welcome[sd]?|delighted|proud|sad|sorry|feel|feels|felt|believe[sd]?|seems?|arguably|clearly|of course|frankly|remarkable|extraordinary|ridiculous|nonsense|absurd|cruel|inhumane|dangerous|reckless|betrayal|cowardly|shabby|stitch-up|shocking|scandalous|heartbreaking|amazing|incredible|great news|good news|bad news|sadly|thankfully|unfortunately|fortunately|wrong|right thing|fair|unfair|disgusting|pathetic|wonderful|lovely|beautiful|worried|fear|fears|afraid|angry|furious|thrilled)\b/i;
 const PREDICTION = /\b(?:will|won't|would|could|might|may|shall|is expected to|are expected to|expected to|is likely to|are likely to|likely to|is set to|are set to|forecast(?:s)? to|predicted to|projected to|plans? to|aims? to|intends? to|going to|is due to|are due to|next year|in the coming)\b/i;
 const FIRST_PERSON_PLAN = /\b(?:we will|we'll|I will|I'll|we are going to|we want|I want|we need|let's|let us)\b/i;
 const CALL_TO_ACTION = /^(?:sign up|sign in|subscribe|share|click|tap|follow|read more|read|download|join|register|donate|contact|tell us|get|log in|watch|listen|email us|send us|support|find out|learn more|see also|don't miss|try|visit|comment|buy)\b/i;
@@ -56,6 +62,9 @@ const FURNITURE = /^(?:source link|share this article|share this|advertisement|r
 const BYLINE = /^(?:by\s+[A-Z][\p{L}'’.-]+(?:\s+[A-Z][\p{L}'’.-]+)*|(?:[A-Z][\p{L}'’.-]+\s+){1,3}(?:in|reports from)\s+[A-Z][\p{L}]+$|[A-Z][\p{L}'’.-]+\s+[A-Z][\p{L}'’.-]+\s*[,|–—-]\s*(?:[A-Z][\p{L}]+\s*){1,4}(?:correspondent|editor|reporter|writer))/u;
 const CAPTION = /^(?:photo|photograph|picture|image|pictured|caption|video|graphic|illustration|above|below|top|main image|file photo)\b\s*[:.\-–—]|(?:photograph|photo|picture|image)\s*:\s*[\p{Lu}]|(?:getty images|\/reuters|\/afp|\/ap\b|\/epa|\/pa\b|\/alamy|\/shutterstock|photo:|picture:|\(photo\b|\(picture\b|\(image\b|credit:)/iu;
 const DATELINE = /^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?\d{1,2}\s+[A-Z][a-z]+\s+\d{4}(?:\s+\d{1,2}[.:]\d{2})?|^(?:\w+day,?\s+)?[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}/;
+const REPORTED_FORECAST = /\b(?:said|says|told|estimated|claimed|calculated)\b[^.]{0,80}\b(?:would|could|might|may)\b/i;
+// Speech reporting a proposition ("X said the drought was ..."), as opposed to a tag on a quotation.
+const REPORTED_SPEECH = /^[^"“”]*\b(?:said|says|told [a-z]+|argued|claimed|insisted|stated|estimated|confirmed)\s+(?:that\s+)?(?:the|a|an|its|their|his|her|it|they|there|staff|[a-z]+s)\b/i;
 const VAGUE = /^(?:this|that|it|these|those|there|here)\b/i;
 
 function wordCount(text: string): number {
@@ -90,7 +99,9 @@ export function scoreSentence(ctx: SentenceContext): Scored {
     else if (q.unit === 'year') features.add('year');
     else features.add('number');
   }
-  if (COMPARISON.test(text)) features.add('comparison');
+  if (SUPERLATIVE.test(text)) features.add('superlative');
+  else if (COMPARATIVE.test(text)) features.add('comparison');
+  if (CHANGE.test(text)) features.add('change');
   if (ATTRIBUTION.test(text) || ctx.hasClaimant) features.add('attribution');
   // Proper nouns after the first word: the first word is capitalised anyway.
   if (ctx.sentence.tokens.slice(1).some((t) => t.pos === 'PROPN' && /^\p{Lu}/u.test(t.value))) features.add('named_entity');
@@ -99,11 +110,13 @@ export function scoreSentence(ctx: SentenceContext): Scored {
   const quoted = isQuotedSpeech(text);
   if (quoted) features.add('quote');
   if (OPINION.test(text)) features.add('opinion');
-  if (PREDICTION.test(text)) features.add('prediction');
+  // "X said the closures would save £340,000" reports a claim already made; only genuine forecasts are penalised.
+  if (PREDICTION.test(text)) features.add(REPORTED_FORECAST.test(text) ? 'reported_forecast' : 'prediction');
+  if (REPORTED_SPEECH.test(text)) features.add('reported_speech');
   if (FIRST_PERSON_PLAN.test(text)) features.add('first_person_plan');
   const words = wordCount(text);
   if (words < 6) features.add('short');
-  if (VAGUE.test(text) && !features.has('number') && !features.has('percentage') && !features.has('money')) features.add('vague');
+  if (VAGUE.test(text) && ctx.quantities.length === 0 && !features.has('superlative') && !features.has('comparison')) features.add('vague');
 
   let score = 0;
   for (const f of features) score += WEIGHTS[f] ?? 0;
@@ -122,7 +135,7 @@ export function scoreSentence(ctx: SentenceContext): Scored {
 function kindOf(features: Set<string>, quoted: boolean): ClaimKind {
   if (quoted) return 'quote';
   if (features.has('causal')) return 'causal';
-  if (features.has('comparison') || features.has('multiplier')) return 'comparison';
+  if (features.has('superlative') || features.has('comparison') || features.has('change') || features.has('multiplier')) return 'comparison';
   if (features.has('number') || features.has('percentage') || features.has('money') || features.has('proportion')) return 'statistic';
   if (features.has('event') || features.has('date') || features.has('year')) return 'event';
   return 'other';

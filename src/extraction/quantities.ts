@@ -175,7 +175,7 @@ function collect(text: string): Candidate[] {
     const value = FRACTIONS[m[0].toLowerCase()];
     if (value !== undefined) push(m.index, m[0], value, 'fraction', 1);
   }
-  const multiplier = /\b(?:doubled|doubling|doubles|twice|tripled|trebled|tripling|quadrupled|halved|halving)\b/gi;
+  const multiplier = /\b(?:doubled|doubling|doubles|double(?=\s+(?:the|that|what|its|their|his|her|in|since|from))|twice|tripled|trebled|tripling|quadrupled|halved|halving)\b/gi;
   while ((m = multiplier.exec(text))) {
     push(m.index, m[0], MULTIPLIERS[m[0].toLowerCase()] ?? NaN, 'multiplier', 1);
   }

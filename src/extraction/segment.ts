@@ -96,6 +96,13 @@ function segmentBlock(text: string, block: Block, blockIndex: number, out: Sente
     const firstTok = sentTokens[0];
     const lastTok = sentTokens[sentTokens.length - 1];
     if (!firstTok || !lastTok || lastTok.end <= firstTok.start) continue;
+    const previous = out.length > first ? out[out.length - 1] : undefined;
+    // wink ends a sentence at a quoted question or exclamation; '"Where would I go?" she said.' is one sentence.
+    if (previous && /^\p{Ll}/u.test(firstTok.value) && /[?!]["”’']$/.test(text.slice(previous.start, previous.end))) {
+      previous.end = lastTok.end;
+      previous.tokens.push(...sentTokens);
+      continue;
+    }
     out.push({
       start: firstTok.start,
       end: lastTok.end,

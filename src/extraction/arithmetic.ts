@@ -37,7 +37,8 @@ export function formatNumber(n: number): string {
  * (36.25 → "36 per cent"), and hedges ("nearly", "more than") loosen or direct the comparison.
  */
 function matchesStated(actual: number, stated: number, decimals: number, hedge: Hedge, looseness = 0): boolean {
-  const half = 0.5 * 10 ** -decimals + 1e-9 + looseness;
+  // Large figures are rounded to two or three significant figures: 179.5% is fairly "180 per cent".
+  const half = Math.max(0.5 * 10 ** -decimals, Math.abs(stated) * 0.005) + 1e-9 + looseness;
   switch (hedge) {
     case 'exact':
       return Math.abs(actual - stated) <= half;

@@ -48,7 +48,7 @@ const WEIGHTS: Record<string, number> = {
   vague: -0.15,
 };
 
-const SUPERLATIVE = /\b(?:record|records|record-breaking|highest|lowest|largest|biggest|smallest|most|least|fewest|worst|best|fastest|slowest|longest|shortest|oldest|youngest|wettest|driest|hottest|coldest|never before|first time|for the first time|unprecedented|all-time|since (?:records began|\d{4}|(?:Jan|Feb|March|April|May|June|July|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.? \d{4}))\b/i;
+const SUPERLATIVE = /\b(?:record|records|record-breaking|highest|lowest|largest|biggest|smallest|most|least|fewest|worst|best|fastest|slowest|longest|shortest|oldest|youngest|wettest|driest|hottest|coldest|never before|first time|for the first time|unprecedented|all-time|since records began)\b/i;
 const COMPARATIVE = /\b(?:more than|fewer than|less than|compared with|compared to|than (?:in|at|the|a|any|last|ever)|overtook|outnumber(?:ed)?|double|twice as|times as|rank(?:ed|s)?|higher|lower|larger|bigger|smaller|greater|up from|down from)\b/i;
 const CHANGE = /\b(?:rose|risen|rise|fell|fallen|fall|increased|decreased|declined|dropped|grew|jumped|climbed|surged|soared|plunged|slumped|halved|doubled|tripled|trebled)\b/i;
 const ATTRIBUTION = /\b(?:said|says|told|according to|reported|announced|estimated|found|showed|shows|published|confirmed|revealed|stated|claimed|disclosed)\b/i;

@@ -163,6 +163,12 @@ function collect(text: string): Candidate[] {
     push(m.index, m[0], SMALL[(m[1] ?? '').toLowerCase().replace(/^a /, '')] ?? NaN, unit, 0);
   }
 
+  // Rates: "38 per 100,000 people".
+  const rate = new RegExp(`\\b(${NUM})\\s+(per\\s+(?:${NUM}|thousand|million|capita|head|person|day|week|month|year|hour))\\b`, 'gi');
+  while ((m = rate.exec(text))) {
+    push(m.index, m[0], parseNumber(m[1] ?? ''), (m[2] ?? '').replace(/\s+/g, ' '), 1);
+  }
+
   // Fractions and "one in five".
   const oneIn = new RegExp(`\\b(one|1)\\s+in\\s+(${NUMBER_WORD}|\\d+)\\b`, 'gi');
   while ((m = oneIn.exec(text))) {

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.ts';
 import { createSkeletonActivities } from './skeleton.ts';
+import { createEvidenceActivities } from './evidence.ts';
 
 export type { ActivityDeps, ActivitySettings } from './deps.ts';
 export { DEFAULT_ACTIVITY_SETTINGS } from './deps.ts';
@@ -8,6 +9,7 @@ export { DEFAULT_ACTIVITY_SETTINGS } from './deps.ts';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSkeletonActivities(deps),
+    ...createEvidenceActivities(deps),
   };
 }
 

@@ -1,0 +1,138 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { DbOrTrx } from '../../db/index.ts';
+import { hasSearchableTerms, truncateForSearch } from './text.ts';
+
+export interface SearchSourcesParams {
+  /** Free text (websearch syntax: "quoted phrases", or, -exclusions). Absent: browse newest first. */
+  q?: string;
+  kind?: string | string[];
+  minReliability?: number;
+  publishedBefore?: Date;
+  publishedAfter?: Date;
+  limit: number;
+  cursor?: string | null;
+}
+
+export interface SourceSearchItem {
+  id: string;
+  url: string;
+  title: string;
+  publisher: string | null;
+  publishedAt: string | null;
+  kind: string;
+  reliability: number;
+  /** Best passage for the query (null when browsing). */
+  snippet: string | null;
+  /** Relevance (null when browsing). */
+  score: number | null;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor' as const;
+  constructor() {
+    super('cursor is not one this endpoint issued');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export const MAX_SEARCH_LIMIT = 200;
+
+interface Cursor {
+  id: string;
+  s?: number;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(raw: string, searching: boolean): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.id !== 'string' || !/^\d{1,18}$/.test(c.id)) throw new Error('id');
+    if (searching && (typeof c.s !== 'number' || !Number.isFinite(c.s))) throw new Error('score');
+    return c;
+  } catch {
+    throw new InvalidCursorError();
+  }
+}
+
+const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=35, MinWords=15, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
+
+interface Row {
+  id: string;
+  url: string;
+  title: string;
+  publisher: string | null;
+  published_at: Date | null;
+  kind: string;
+  reliability: number;
+  score: number | null;
+  snippet: string | null;
+}
+
+/**
+ * Searches the library (GET /api/sources). A query with nothing searchable (stop words, punctuation)
+ * returns no items rather than an error; a very long query is truncated. Keyset-paginated.
+ */
+export async function searchSources(db: DbOrTrx, params: SearchSourcesParams): Promise<{ items: SourceSearchItem[]; nextCursor: string | null }> {
+  const limit = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.trunc(params.limit) || 1));
+  const searching = params.q !== undefined;
+  const q = searching ? truncateForSearch(params.q ?? '').trim() : '';
+  if (searching && !hasSearchableTerms(q)) return { items: [], nextCursor: null };
+  const cursor = params.cursor ? decodeCursor(params.cursor, searching) : null;
+
+  const kinds = params.kind === undefined ? [] : Array.isArray(params.kind) ? params.kind : [params.kind];
+  const filters: RawBuilder<unknown>[] = [sql`true`];
+  if (kinds.length > 0) filters.push(sql`s.kind = ANY(${kinds}::text[])`);
+  if (params.minReliability !== undefined) filters.push(sql`s.reliability >= ${params.minReliability}`);
+  if (params.publishedBefore) filters.push(sql`s.published_at < ${params.publishedBefore}`);
+  if (params.publishedAfter) filters.push(sql`s.published_at > ${params.publishedAfter}`);
+  const where = sql.join(filters, sql` AND `);
+
+  let rows: Row[];
+  if (searching) {
+    const tsq = sql`websearch_to_tsquery('english', ${q})`;
+    const after = cursor ? sql`WHERE (t.score < ${cursor.s}::float8 OR (t.score = ${cursor.s}::float8 AND t.id < ${cursor.id}::bigint))` : sql``;
+    // float8 throughout so the score written into the cursor compares exactly when read back.
+    ({ rows } = await sql<Row>`
+      SELECT t.*, ts_headline('english', left(s.body, 20000), ${tsq}, ${HEADLINE_OPTIONS}) AS snippet
+      FROM (
+        SELECT * FROM (
+          SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability,
+            (0.75 * ts_rank_cd(s.search, ${tsq}, 32)::float8 + 0.15 * similarity(s.title, ${q})::float8 + 0.1 * s.reliability) AS score
+          FROM sources s
+          WHERE s.search @@ ${tsq} AND ${where}
+        ) t ${after}
+        ORDER BY t.score DESC, t.id DESC
+        LIMIT ${limit + 1}
+      ) t JOIN sources s ON s.id = t.id
+      ORDER BY t.score DESC, t.id DESC`.execute(db));
+  } else {
+    const after = cursor ? sql`AND s.id < ${cursor.id}::bigint` : sql``;
+    ({ rows } = await sql<Row>`
+      SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability, NULL::float8 AS score, NULL::text AS snippet
+      FROM sources s
+      WHERE ${where} ${after}
+      ORDER BY s.id DESC
+      LIMIT ${limit + 1}`.execute(db));
+  }
+
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor(searching ? { id: last.id, s: last.score ?? 0 } : { id: last.id }) : null;
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      url: r.url,
+      title: r.title,
+      publisher: r.publisher,
+      publishedAt: r.published_at ? r.published_at.toISOString() : null,
+      kind: r.kind,
+      reliability: r.reliability,
+      snippet: r.snippet === null ? null : r.snippet.trim() || null,
+      score: r.score,
+    })),
+    nextCursor,
+  };
+}

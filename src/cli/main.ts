@@ -1,0 +1,104 @@
+import { Command, Option } from 'commander';
+import { loadConfig, type Config } from '../config/index.ts';
+import { createLogger, type Logger } from '../services/logger.ts';
+import { reportFatal } from './errors.ts';
+
+// Commands load their own modules lazily, so `claimdesk extract` starts fast and needs no services.
+
+function setup(): { config: Config; log: Logger } {
+  const config = loadConfig();
+  return { config, log: createLogger(config.LOG_LEVEL) };
+}
+
+async function run(action: () => Promise<number | void>): Promise<void> {
+  try {
+    const code = await action();
+    process.exitCode = typeof code === 'number' ? code : 0;
+  } catch (err) {
+    process.exitCode = reportFatal(err);
+  }
+}
+
+const program = new Command()
+  .name('claimdesk')
+  .description('Claim-verification workflow service for newsrooms.')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (str, write) => write(str.trim().split('\n')[0] + '\n') })
+  .exitOverride((err) => {
+    // commander's usage errors (unknown option, missing argument) are exit 2; --help and --version are 0.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+program
+  .command('start')
+  .description('run everything in one process: Postgres and Temporal (provisioned when not configured), migrations, worker, API; loads demo data')
+  .option('--no-demo', 'skip the demo users, sources and article')
+  .action((opts: { demo: boolean }) =>
+    run(async () => {
+      const { config, log } = setup();
+      const { runStart } = await import('./serve.ts');
+      await runStart(config, log, { demo: opts.demo });
+    }),
+  );
+
+program
+  .command('api')
+  .description('run the HTTP API alone (needs TEMPORAL_ADDRESS or a server on TEMPORAL_DEV_PORT, and a database)')
+  .action(() =>
+    run(async () => {
+      const { config, log } = setup();
+      const { runApi } = await import('./serve.ts');
+      await runApi(config, log);
+    }),
+  );
+
+program
+  .command('worker')
+  .description('run the Temporal worker alone (workflows and activities)')
+  .action(() =>
+    run(async () => {
+      const { config, log } = setup();
+      const { runWorker } = await import('./serve.ts');
+      await runWorker(config, log);
+    }),
+  );
+
+program
+  .command('migrate')
+  .description('apply database migrations; exits non-zero on failure')
+  .action(() =>
+    run(async () => {
+      const { config, log } = setup();
+      const { runMigrate } = await import('./migrate-command.ts');
+      await runMigrate(config, log);
+    }),
+  );
+
+program
+  .command('extract')
+  .description('print the check-worthy claims found in an article (FILE, or - for stdin); needs no services')
+  .argument('<file>', 'article text file, or - for stdin')
+  .option('--json', 'print a JSON array (the shape in API.md)')
+  .addOption(new Option('--threshold <n>', 'check-worthiness threshold, 0..1').argParser((v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--threshold must be a number from 0 to 1, got "${v}"`);
+    return n;
+  }))
+  .action((file: string, opts: { json?: boolean; threshold?: number }) =>
+    run(async () => {
+      const { runExtract } = await import('./extract-command.ts');
+      return runExtract(file, { json: opts.json ?? false, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) }, {
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+        readStdin: async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+          return Buffer.concat(chunks);
+        },
+      });
+    }),
+  );
+
+// Further commands (ingest, users, sources) register below.
+
+await program.parseAsync(process.argv);

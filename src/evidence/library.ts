@@ -13,7 +13,7 @@ export interface LibraryFilters {
 }
 
 /** How many full-text hits are re-scored before the best few get snippets; bounds the work on common words. */
-const CANDIDATE_POOL = 200;
+const CANDIDATE_POOL = 100;
 const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=40, MinWords=18, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
 /** ts_headline parses the whole text it is given; long bodies are cut so one big report cannot dominate latency. */
 const HEADLINE_CHARS = 20_000;
@@ -53,21 +53,29 @@ export interface LibraryHit {
 function lookupSql(keywords: string[], match: RawBuilder<unknown>, filters: LibraryFilters, limit: number): RawBuilder<LibraryHit> {
   const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
   const titleProbe = keywords.join(' ');
-  // Rank on any keyword (more matched words rank higher), restricted to sources matching `match`;
-  // then blend in title trigram similarity (catches near-identical titles) and the source's reliability.
+  // Stage 1 (index): sources matching `match`, best ts_rank_cd first, capped at CANDIDATE_POOL.
+  // Stage 2: re-score that pool by how many of the claim's keywords each source covers, title trigram
+  // similarity (catches near-identical titles) and the source's reliability. Stage 3: snippets for the few kept.
   return sql<LibraryHit>`
-    SELECT r.*, ts_headline('english', left(s.body, ${HEADLINE_CHARS}), ${anyQuery}, ${HEADLINE_OPTIONS}) AS snippet,
+    WITH kw AS MATERIALIZED (
+      SELECT array_agg(plainto_tsquery('english', k)) AS qs, count(*)::float8 AS n FROM unnest(${keywords}::text[]) AS k
+    )
+    SELECT r.id, r.url, r.title, r.publisher, r.published_at, r.kind, r.reliability, r.rank, r.title_similarity, r.score,
+      ts_headline('english', left(s.body, ${HEADLINE_CHARS}), ${anyQuery}, ${HEADLINE_OPTIONS}) AS snippet,
       ARRAY(SELECT k FROM unnest(${keywords}::text[]) AS k WHERE s.search @@ plainto_tsquery('english', k)) AS matched
     FROM (
-      SELECT c.*, (0.7 * c.rank + 0.2 * c.title_similarity + 0.1 * c.reliability) AS score
+      SELECT c.*, (0.4 * c.rank + 0.3 * c.coverage + 0.15 * c.title_similarity + 0.15 * c.reliability) AS score
       FROM (
-        SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability,
-          ts_rank_cd(s.search, ${anyQuery}, 32)::float8 AS rank,
-          similarity(s.title, ${titleProbe})::float8 AS title_similarity
-        FROM sources s
-        WHERE s.search @@ (${match}) AND ${filterSql(filters)}
-        ORDER BY ts_rank_cd(s.search, ${anyQuery}, 32) DESC, s.id DESC
-        LIMIT ${CANDIDATE_POOL}
+        SELECT p.*, (SELECT count(*) FROM unnest(kw.qs) AS q WHERE p.search @@ q)::float8 / kw.n AS coverage
+        FROM (
+          SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability, s.search,
+            ts_rank_cd(s.search, ${anyQuery}, 32)::float8 AS rank,
+            similarity(s.title, ${titleProbe})::float8 AS title_similarity
+          FROM sources s
+          WHERE s.search @@ (${match}) AND ${filterSql(filters)}
+          ORDER BY ts_rank_cd(s.search, ${anyQuery}, 32) DESC, s.id DESC
+          LIMIT ${CANDIDATE_POOL}
+        ) p CROSS JOIN kw
       ) c
       ORDER BY score DESC, c.id DESC
       LIMIT ${limit}

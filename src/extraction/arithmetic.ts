@@ -21,15 +21,23 @@ function hedgeBefore(text: string, at: number): Hedge {
   return 'exact';
 }
 
+// Hand-rolled rather than toLocaleString: Intl formatting dominated the extraction profile.
+function groupThousands(n: number, digits: number): string {
+  const fixed = Math.abs(n).toFixed(digits);
+  const [whole = '0', fraction = ''] = fixed.split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const trimmed = fraction.replace(/0+$/, '');
+  const sign = n < 0 && Number(fixed) !== 0 ? '-' : '';
+  return `${sign}${grouped}${trimmed ? `.${trimmed}` : ''}`;
+}
+
 export function formatPercent(n: number): string {
-  return `${Number(n.toFixed(2)).toLocaleString('en-GB', { maximumFractionDigits: 2 })}%`;
+  return `${groupThousands(n, 2)}%`;
 }
 
 export function formatNumber(n: number): string {
   const abs = Math.abs(n);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
-  const rounded = Number(n.toFixed(digits));
-  return rounded.toLocaleString('en-GB', { maximumFractionDigits: digits });
+  return groupThousands(n, abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
 }
 
 /**

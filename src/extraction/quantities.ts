@@ -101,6 +101,25 @@ function monthNumber(word: string): number | null {
   return MONTHS[word.toLowerCase().replace(/\.$/, '')] ?? null;
 }
 
+// Compiled once: building these per sentence cost more than running them.
+const DAYMONTH_RE = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(${MONTH})(?:,?\\s+(\\d{4}))?(?![\\w])`, 'g');
+const MONTHDAY_RE = new RegExp(`\\b(${MONTH})\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:,?\\s+(\\d{4}))?(?![\\w,.]\\d)(?!\\d)`, 'g');
+const MONTHYEAR_RE = new RegExp(`\\b(${MONTH}),?\\s+(\\d{4})\\b`, 'g');
+const BAREMONTH_RE = new RegExp(`\\b(?:in|of|since|by|until|till|from|to|during|last|next|this|early|late|mid-|end of|and|between)\\s+(${MONTH})(?![\\w])`, 'gi');
+const MONEY_RE = new RegExp(`(US\\$|A\\$|C\\$|[$£€¥₹])\\s?(${NUM})(?:\\s?(thousand|million|billion|trillion|bn|mn|mln|tn|trn|m|k|b)\\b)?`, 'gi');
+const MONEYWORD_RE = new RegExp(`\\b(${NUM})(?:\\s?(thousand|million|billion|trillion|bn|mn|m)\\b)?\\s+(dollars|pounds|euros|yen|rupees|pesos)\\b`, 'gi');
+const PERCENT_RE = new RegExp(`\\b(${NUM})\\s?(%|per\\s?cent\\b|percent\\b|percentage points?\\b|pc\\b|pts?\\b(?=\\s))`, 'gi');
+const WORDPERCENT_RE = new RegExp(`\\b(${NUMBER_WORD})\\s+(per\\s?cent|percent|percentage points?)\\b`, 'gi');
+const RATE_RE = new RegExp(`\\b(${NUM})\\s+(per\\s+(?:${NUM}|thousand|million|capita|head|person|day|week|month|year|hour))\\b`, 'gi');
+const ONEIN_RE = new RegExp(`\\b(one|1)\\s+in\\s+(${NUMBER_WORD}|\\d+)\\b`, 'gi');
+const FRACTION_RE = /\b(?:(?:a|one|two|three)[ -](?:half|third|thirds|quarter|quarters|fifth|tenth)|half)\b/gi;
+const MULTIPLIER_RE = /\b(?:doubled|doubling|doubles|double(?=\s+(?:the|that|what|its|their|his|her|in|since|from))|twice|tripled|trebled|tripling|quadrupled|halved|halving)\b/gi;
+const TIMES_RE = new RegExp(`\\b(${NUMBER_WORD}|\\d+(?:\\.\\d+)?)\\s+times\\b`, 'gi');
+const SHORTSCALE_RE = new RegExp(`(?<![\\w.,$£€¥₹/-])(${NUM})(m|km|kg|mph|cm|mm|ft|kmh|k)\\b`, 'g');
+const PLAIN_RE = new RegExp(`(?<![\\w.,$£€¥₹/-])(${NUM})(?:\\s?(thousand|million|billion|trillion|bn|mn|tn)\\b)?(?![\\w]|[.,]\\d)`, 'gi');
+const WORDNUMBER_RE = new RegExp(`\\b(${NUMBER_WORD})(?:-(one|two|three|four|five|six|seven|eight|nine))?(?:\\s+(thousand|million|billion))?\\b`, 'gi');
+const ALL_PATTERNS = [DAYMONTH_RE, MONTHDAY_RE, MONTHYEAR_RE, BAREMONTH_RE, MONEY_RE, MONEYWORD_RE, PERCENT_RE, WORDPERCENT_RE, RATE_RE, ONEIN_RE, FRACTION_RE, MULTIPLIER_RE, TIMES_RE, SHORTSCALE_RE, PLAIN_RE, WORDNUMBER_RE];
+
 function collect(text: string): Candidate[] {
   const out: Candidate[] = [];
   const push = (start: number, raw: string, value: number, unit: string | null, priority: number): void => {
@@ -108,31 +127,29 @@ function collect(text: string): Candidate[] {
     out.push({ text: raw, start, end: start + raw.length, value: tidy(value), unit, priority });
   };
   let m: RegExpExecArray | null;
+  // The patterns are shared module-level /g regexes: start each scan from the beginning.
+  for (const re of ALL_PATTERNS) re.lastIndex = 0;
 
   // Full and partial dates first, so "Jan. 5, 2024" is one quantity rather than a day and a year.
-  const dayMonth = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(${MONTH})(?:,?\\s+(\\d{4}))?(?![\\w])`, 'g');
-  while ((m = dayMonth.exec(text))) {
+  while ((m = DAYMONTH_RE.exec(text))) {
     const month = monthNumber(m[2] ?? '');
     const day = Number(m[1]);
     if (month && day >= 1 && day <= 31) {
       push(m.index, m[0], dateValue(m[3] ? Number(m[3]) : null, month, day), 'date', 0);
     }
   }
-  const monthDay = new RegExp(`\\b(${MONTH})\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:,?\\s+(\\d{4}))?(?![\\w,.]\\d)(?!\\d)`, 'g');
-  while ((m = monthDay.exec(text))) {
+  while ((m = MONTHDAY_RE.exec(text))) {
     const month = monthNumber(m[1] ?? '');
     const day = Number(m[2]);
     if (month && day >= 1 && day <= 31) {
       push(m.index, m[0], dateValue(m[3] ? Number(m[3]) : null, month, day), 'date', 0);
     }
   }
-  const monthYear = new RegExp(`\\b(${MONTH}),?\\s+(\\d{4})\\b`, 'g');
-  while ((m = monthYear.exec(text))) {
+  while ((m = MONTHYEAR_RE.exec(text))) {
     push(m.index, m[0], dateValue(Number(m[2]), monthNumber(m[1] ?? ''), null), 'date', 1);
   }
   // A bare month only counts after a preposition; otherwise "May" and "March" are verbs.
-  const bareMonth = new RegExp(`\\b(?:in|of|since|by|until|till|from|to|during|last|next|this|early|late|mid-|end of|and|between)\\s+(${MONTH})(?![\\w])`, 'gi');
-  while ((m = bareMonth.exec(text))) {
+  while ((m = BAREMONTH_RE.exec(text))) {
     const word = m[1] ?? '';
     if (!/^[A-Z]/.test(word)) continue;
     const start = m.index + m[0].length - word.length;
@@ -140,61 +157,51 @@ function collect(text: string): Candidate[] {
   }
 
   // Money: symbol before the number, optional scale word after.
-  const money = new RegExp(`(US\\$|A\\$|C\\$|[$£€¥₹])\\s?(${NUM})(?:\\s?(thousand|million|billion|trillion|bn|mn|mln|tn|trn|m|k|b)\\b)?`, 'gi');
-  while ((m = money.exec(text))) {
+  while ((m = MONEY_RE.exec(text))) {
     const unit = CURRENCY_SYMBOL[(m[1] ?? '').toLowerCase()] ?? null;
     push(m.index, m[0], parseNumber(m[2] ?? '') * scaleOf(m[3]), unit, 0);
   }
-  const moneyWord = new RegExp(`\\b(${NUM})(?:\\s?(thousand|million|billion|trillion|bn|mn|m)\\b)?\\s+(dollars|pounds|euros|yen|rupees|pesos)\\b`, 'gi');
-  while ((m = moneyWord.exec(text))) {
+  while ((m = MONEYWORD_RE.exec(text))) {
     push(m.index, m[0], parseNumber(m[1] ?? '') * scaleOf(m[2]), CURRENCY_WORD[(m[3] ?? '').toLowerCase()] ?? null, 0);
   }
 
   // Percentages and percentage points.
-  const percent = new RegExp(`\\b(${NUM})\\s?(%|per\\s?cent\\b|percent\\b|percentage points?\\b|pc\\b|pts?\\b(?=\\s))`, 'gi');
-  while ((m = percent.exec(text))) {
+  while ((m = PERCENT_RE.exec(text))) {
     const u = (m[2] ?? '').toLowerCase();
     const unit = u.startsWith('percentage') || u.startsWith('pt') ? 'percentage_points' : 'percent';
     push(m.index, m[0], parseNumber(m[1] ?? ''), unit, 0);
   }
-  const wordPercent = new RegExp(`\\b(${NUMBER_WORD})\\s+(per\\s?cent|percent|percentage points?)\\b`, 'gi');
-  while ((m = wordPercent.exec(text))) {
+  while ((m = WORDPERCENT_RE.exec(text))) {
     const unit = (m[2] ?? '').toLowerCase().startsWith('percentage') ? 'percentage_points' : 'percent';
     push(m.index, m[0], SMALL[(m[1] ?? '').toLowerCase().replace(/^a /, '')] ?? NaN, unit, 0);
   }
 
   // Rates: "38 per 100,000 people".
-  const rate = new RegExp(`\\b(${NUM})\\s+(per\\s+(?:${NUM}|thousand|million|capita|head|person|day|week|month|year|hour))\\b`, 'gi');
-  while ((m = rate.exec(text))) {
+  while ((m = RATE_RE.exec(text))) {
     push(m.index, m[0], parseNumber(m[1] ?? ''), (m[2] ?? '').replace(/\s+/g, ' '), 1);
   }
 
   // Fractions and "one in five".
-  const oneIn = new RegExp(`\\b(one|1)\\s+in\\s+(${NUMBER_WORD}|\\d+)\\b`, 'gi');
-  while ((m = oneIn.exec(text))) {
+  while ((m = ONEIN_RE.exec(text))) {
     const d = m[2] ?? '';
     const denominator = /^\d/.test(d) ? Number(d) : (SMALL[d.toLowerCase()] ?? NaN);
     push(m.index, m[0], 1 / denominator, 'fraction', 0);
   }
-  const fraction = /\b(?:(?:a|one|two|three)[ -](?:half|third|thirds|quarter|quarters|fifth|tenth)|half)\b/gi;
-  while ((m = fraction.exec(text))) {
+  while ((m = FRACTION_RE.exec(text))) {
     const value = FRACTIONS[m[0].toLowerCase()];
     if (value !== undefined) push(m.index, m[0], value, 'fraction', 1);
   }
-  const multiplier = /\b(?:doubled|doubling|doubles|double(?=\s+(?:the|that|what|its|their|his|her|in|since|from))|twice|tripled|trebled|tripling|quadrupled|halved|halving)\b/gi;
-  while ((m = multiplier.exec(text))) {
+  while ((m = MULTIPLIER_RE.exec(text))) {
     push(m.index, m[0], MULTIPLIERS[m[0].toLowerCase()] ?? NaN, 'multiplier', 1);
   }
-  const times = new RegExp(`\\b(${NUMBER_WORD}|\\d+(?:\\.\\d+)?)\\s+times\\b`, 'gi');
-  while ((m = times.exec(text))) {
+  while ((m = TIMES_RE.exec(text))) {
     const raw = m[1] ?? '';
     const value = /^\d/.test(raw) ? Number(raw) : (SMALL[raw.toLowerCase()] ?? NaN);
     push(m.index, m[0], value, 'multiplier', 0);
   }
 
   // "1.5m people" is millions; "100m sprint" is metres. Only a counted noun after it makes it millions.
-  const shortScale = new RegExp(`(?<![\\w.,$£€¥₹/-])(${NUM})(m|km|kg|mph|cm|mm|ft|kmh|k)\\b`, 'g');
-  while ((m = shortScale.exec(text))) {
+  while ((m = SHORTSCALE_RE.exec(text))) {
     const raw = m[1] ?? '';
     const suffix = m[2] ?? '';
     const noun = countedNoun(text, m.index + m[0].length);
@@ -208,8 +215,7 @@ function collect(text: string): Candidate[] {
   }
 
   // Plain numbers with an optional scale word ("2.5bn", "14,500", "3 million").
-  const plain = new RegExp(`(?<![\\w.,$£€¥₹/-])(${NUM})(?:\\s?(thousand|million|billion|trillion|bn|mn|tn)\\b)?(?![\\w]|[.,]\\d)`, 'gi');
-  while ((m = plain.exec(text))) {
+  while ((m = PLAIN_RE.exec(text))) {
     const raw = m[1] ?? '';
     const value = parseNumber(raw) * scaleOf(m[2]);
     const end = m.index + m[0].length;
@@ -224,8 +230,7 @@ function collect(text: string): Candidate[] {
     }
     push(m.index, m[0], value, countedNoun(text, end), 4);
   }
-  const wordNumber = new RegExp(`\\b(${NUMBER_WORD})(?:-(one|two|three|four|five|six|seven|eight|nine))?(?:\\s+(thousand|million|billion))?\\b`, 'gi');
-  while ((m = wordNumber.exec(text))) {
+  while ((m = WORDNUMBER_RE.exec(text))) {
     const units = m[2] ? (SMALL[m[2].toLowerCase()] ?? (m[2].toLowerCase() === 'one' ? 1 : NaN)) : 0;
     const base = (SMALL[(m[1] ?? '').toLowerCase().replace(/^a /, '')] ?? NaN) + units;
     push(m.index, m[0], base * scaleOf(m[3]), countedNoun(text, m.index + m[0].length), 5);

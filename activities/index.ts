@@ -1,5 +1,7 @@
 import type { ActivityDeps } from './deps.ts';
 import { createSkeletonActivities } from './skeleton.ts';
+import { createIntakeActivities } from './intake.ts';
+import { createReviewActivities } from './review.ts';
 import { createEvidenceActivities } from './evidence.ts';
 
 export type { ActivityDeps, ActivitySettings } from './deps.ts';
@@ -9,6 +11,8 @@ export { DEFAULT_ACTIVITY_SETTINGS } from './deps.ts';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSkeletonActivities(deps),
+    ...createIntakeActivities(deps),
+    ...createReviewActivities(deps),
     ...createEvidenceActivities(deps),
   };
 }

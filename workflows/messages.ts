@@ -37,6 +37,7 @@ export interface LiveTask {
   /** When the current SLA clock started (opened, escalated, or released back to the queue). */
   openSince: number;
   claimedAt: number | null;
+  completedAt: number | null;
   leaseExpiresAt: number | null;
   dueAt: number | null;
   /** The reviewer whose verdict an approval task is about (four-eyes), or the reviewer a send-back returns to. */

@@ -1,0 +1,103 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { extractClaims, ExtractionInputError } from '../src/extraction/index.ts';
+import type { ActivityDeps } from './deps.ts';
+
+/** Matching key for prior verdicts: lower-case, punctuation stripped (so "14,500" and "14500" agree), digits kept. */
+export function claimFingerprint(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export interface ExtractAndSaveResult {
+  /** Check-worthy claims, in text order: each gets a claim workflow. */
+  claimIds: string[];
+  /** Claims stored under the threshold (status 'extracted', no workflow). */
+  belowThreshold: number;
+}
+
+export function createIntakeActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  return {
+    /**
+     * Extracts the article's claims and stores them. Idempotent: a claim is identified by its span in the
+     * article, so a retried or repeated intake finds the rows it already wrote.
+     */
+    async extractAndSaveClaims(input: { articleId: string }): Promise<ExtractAndSaveResult> {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? `article-${input.articleId}`;
+      const log = deps.log.child({ workflowId, articleId: input.articleId });
+      const article = await db.selectFrom('articles').select(['id', 'body', 'workflow_id']).where('id', '=', input.articleId).executeTakeFirst();
+      if (!article) throw ApplicationFailure.nonRetryable(`article ${input.articleId} does not exist`, 'not_found');
+      let extracted;
+      try {
+        extracted = extractClaims(article.body, { threshold: deps.settings.extractionThreshold, includeBelowThreshold: true });
+      } catch (err) {
+        if (err instanceof ExtractionInputError) throw ApplicationFailure.nonRetryable(err.message, 'ExtractionInputError');
+        throw err;
+      }
+      const threshold = deps.settings.extractionThreshold;
+      return db.transaction().execute(async (trx) => {
+        if (article.workflow_id === null) {
+          await trx.updateTable('articles').set({ workflow_id: workflowId }).where('id', '=', article.id).execute();
+        }
+        const claimIds: string[] = [];
+        let belowThreshold = 0;
+        for (const c of extracted) {
+          const worthy = c.score >= threshold;
+          await trx
+            .insertInto('claims')
+            .values({
+              article_id: article.id,
+              text: c.text,
+              start_offset: c.start,
+              end_offset: c.end,
+              claimant: c.claimant,
+              kind: c.kind,
+              score: c.score,
+              quantities: JSON.stringify(c.quantities),
+              checks: JSON.stringify(c.checks),
+              features: JSON.stringify(c.features),
+              status: worthy ? 'researching' : 'extracted',
+              fingerprint: claimFingerprint(c.text),
+            })
+            .onConflict((oc) =>
+              oc.columns(['article_id', 'start_offset', 'end_offset']).where('article_id', 'is not', null).where('start_offset', 'is not', null).doNothing(),
+            )
+            .execute();
+          const row = await trx
+            .selectFrom('claims')
+            .select(['id', 'workflow_id'])
+            .where('article_id', '=', article.id)
+            .where('start_offset', '=', c.start)
+            .where('end_offset', '=', c.end)
+            .executeTakeFirstOrThrow();
+          await trx
+            .insertInto('claim_events')
+            .values({
+              claim_id: row.id,
+              actor: 'system',
+              type: 'extracted',
+              payload: JSON.stringify({ articleId: article.id, score: c.score, kind: c.kind, checkWorthy: worthy }),
+              idempotency_key: `article-${article.id}:extracted:${c.start}-${c.end}`,
+            })
+            .onConflict((oc) => oc.column('idempotency_key').doNothing())
+            .execute();
+          if (!worthy) {
+            belowThreshold += 1;
+            continue;
+          }
+          if (row.workflow_id === null) {
+            await trx.updateTable('claims').set({ workflow_id: `claim-${row.id}` }).where('id', '=', row.id).execute();
+          }
+          claimIds.push(row.id);
+        }
+        log.info({ claims: claimIds.length, belowThreshold }, 'claims extracted and saved');
+        return { claimIds, belowThreshold };
+      });
+    },
+  };
+}
+
+export type IntakeActivities = ReturnType<typeof createIntakeActivities>;

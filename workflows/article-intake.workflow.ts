@@ -1,0 +1,41 @@
+import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { IntakeActivities } from '../activities/intake.ts';
+import { DEFAULT_REVIEW_POLICY } from '../src/domain/review.ts';
+import { claimVerificationWorkflow } from './claim-verification.workflow.ts';
+import { articleIdKey, claimWorkflowId, type ArticleIntakeInput, type ArticleIntakeResult } from './messages.ts';
+
+const { extractAndSaveClaims } = proxyActivities<IntakeActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['not_found', 'ExtractionInputError'] },
+});
+
+/**
+ * Article → claims → one claim workflow per check-worthy claim. Idempotent end to end: claims are keyed by
+ * their span, and a claim workflow that already exists (running or finished) is left alone.
+ */
+export async function articleIntakeWorkflow(input: ArticleIntakeInput): Promise<ArticleIntakeResult> {
+  upsertSearchAttributes([{ key: articleIdKey, value: input.articleId }]);
+  const policy = input.policy ?? DEFAULT_REVIEW_POLICY;
+  const { claimIds } = await extractAndSaveClaims({ articleId: input.articleId });
+  const taskQueue = workflowInfo().taskQueue;
+  const outcomes = await Promise.all(
+    claimIds.map(async (claimId) => {
+      try {
+        await startChild(claimVerificationWorkflow, {
+          workflowId: claimWorkflowId(claimId),
+          args: [{ claimId, policy, mode: 'initial' }],
+          taskQueue,
+          // Claims outlive the intake: reviews take days, the intake minutes.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+        return claimId;
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return null;
+        throw err;
+      }
+    }),
+  );
+  return { articleId: input.articleId, claimIds, started: outcomes.filter((id): id is string => id !== null) };
+}

@@ -101,4 +101,27 @@ program
 
 // Further commands (ingest, users, sources) register below.
 
+program
+  .command('sources')
+  .description('manage the evidence library')
+  .command('import')
+  .description('bulk-load sources from a JSONL or CSV file; bad rows are reported with their line and skipped (exit 1 when any failed); idempotent by URL')
+  .argument('<file>', '.jsonl or .csv file (format sniffed otherwise)')
+  .action((file: string) =>
+    run(async () => {
+      const { config, log } = setup();
+      const { provisionDatabase, migrate } = await import('../services/runtime.ts');
+      const { runSourcesImport } = await import('./sources-command.ts');
+      const { pg, db } = await provisionDatabase(config, log);
+      try {
+        await migrate(db, log);
+        const r = await runSourcesImport(file, { db, stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true });
+        return r.failed > 0 ? 1 : 0;
+      } finally {
+        await db.destroy();
+        await pg.stop();
+      }
+    }),
+  );
+
 await program.parseAsync(process.argv);

@@ -10,6 +10,16 @@ interface Placed {
 const FALL = /\b(?:fell|fall|falls|falling|fallen|drop|dropped|drops|decline|declined|declines|decrease|decreased|down|cut|cuts|reduced|reduction|lower|shrank|shrunk|slumped|plunged|plummeted|halved|sank|dipped)\b/i;
 const RISE = /\b(?:rose|rise|rises|rising|risen|increase|increased|increases|up|grew|grow|growth|jump|jumped|climbed|climb|surged|soared|higher|gain|gained|doubled|tripled|trebled|quadrupled)\b/i;
 
+const CHANGE_AMOUNT = /\b(?:increase|rise|fall|drop|decrease|cut|reduction|jump|gain|loss|growth|decline|up|down|by)\s+(?:of\s+)?(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|more than\s+)?$/i;
+
+/** Half of the last printed digit of a whole number ending in zeros: "3,000" may stand for 2,950. */
+function roundingSlack(q: Quantity): number {
+  const digits = /(\d[\d,]*)(?:\.\d+)?/.exec(q.text)?.[1]?.replace(/,/g, '') ?? '';
+  if (q.text.includes('.') || !/0+$/.test(digits) || /\b(?:bn|m|k|million|billion|thousand|trillion)\b/i.test(q.text)) return 0;
+  const zeros = /0+$/.exec(digits)?.[0].length ?? 0;
+  return Math.max(0, 0.5 * 10 ** Math.min(zeros, digits.length - 1) - 0.5);
+}
+
 type Hedge = 'exact' | 'about' | 'over' | 'under' | 'almost';
 
 function hedgeBefore(text: string, at: number): Hedge {
@@ -166,6 +176,14 @@ function checkChange(text: string, change: Change, stated: Placed[], checks: Ari
         detail += `, which is the difference in percentage points, not a change in per cent`;
       }
       checks.push({ type: 'arithmetic', status: ok ? 'consistent' : 'inconsistent', detail });
+    } else if (QUANTITY_UNITS.isCount(q)) {
+      // An absolute change ("an increase of £160") is rounded to the precision the writer printed.
+      const ok = matchesStated(Math.abs(diff), q.value, decimals, hedge, roundingSlack(q));
+      checks.push({
+        type: 'arithmetic',
+        status: ok ? 'consistent' : 'inconsistent',
+        detail: `${fromTo} is a ${direction} of ${formatNumber(Math.abs(diff))}; the text states ${q.text}${hedgeWords(hedge)}`,
+      });
     } else if (q.unit === 'multiplier') {
       if (x === 0) {
         checks.push({ type: 'arithmetic', status: 'unknown', detail: `"${q.text}" cannot be tested ${fromTo}: the starting figure is zero` });
@@ -258,9 +276,15 @@ export function checkArithmetic(text: string, quantities: Quantity[]): Arithmeti
     used.add(change.to);
   }
   for (const change of changes) {
-    // The stated change is the nearest percent/multiplier not itself an endpoint.
+    // The stated change is the nearest percent/multiplier, or a same-unit amount introduced as a change, not itself an endpoint.
     const stated = placed
-      .filter((p) => !used.has(p) && (QUANTITY_UNITS.isPercent(p.q) || p.q.unit === 'multiplier'))
+      .filter(
+        (p) =>
+          !used.has(p) &&
+          (QUANTITY_UNITS.isPercent(p.q) ||
+            p.q.unit === 'multiplier' ||
+            (QUANTITY_UNITS.isCount(p.q) && sameFamily(p.q, change.to.q) && CHANGE_AMOUNT.test(text.slice(Math.max(0, p.start - 40), p.start)))),
+      )
       .sort((a, b) => Math.abs(a.start - change.to.start) - Math.abs(b.start - change.to.start))
       .slice(0, 1);
     for (const s of stated) used.add(s);

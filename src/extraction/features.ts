@@ -40,6 +40,8 @@ const WEIGHTS: Record<string, number> = {
   event: 0.3,
   causal: 0.15,
   quote: 0.05,
+  unquantified_quote: -0.2,
+  superlative_scope: 0.15,
   opinion: -0.45,
   prediction: -0.35,
   hedged_possibility: -0.15,
@@ -62,6 +64,9 @@ const FURNITURE = /^(?:source link|share this article|share this|advertisement|r
 const BYLINE = /^(?:[Bb]y\s+[A-Z][\p{L}'’.-]+(?:\s+[A-Z][\p{L}'’.-]+)*|(?:[A-Z][\p{L}'’.-]+\s+){1,3}(?:in|reports from)\s+[A-Z][\p{L}]+$|[A-Z][\p{L}'’.-]+\s+[A-Z][\p{L}'’.-]+\s*[,|–—-]\s*(?:[A-Z][\p{L}]+\s*){1,4}(?:correspondent|editor|reporter|writer))/u;
 const CAPTION = /^(?:photo|photograph|picture|image|pictured|caption|video|graphic|illustration|above|below|top|main image|file photo)\b\s*[:.\-–—]|(?:photograph|photo|picture|image)\s*:\s*[\p{Lu}]|(?:getty images|\/reuters|\/afp|\/ap\b|\/epa|\/pa\b|\/alamy|\/shutterstock|photo:|picture:|\(photo\b|\(picture\b|\(image\b|credit:)/iu;
 const DATELINE = /^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?\d{1,2}\s+[A-Z][a-z]+\s+\d{4}(?:\s+\d{1,2}[.:]\d{2})?|^(?:\w+day,?\s+)?[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}/;
+// "the safest", "its busiest": any -est adjective after a determiner, minus the common -est nouns.
+const GENERIC_SUPERLATIVE = /\b(?:the|its|their|our|his|her|your|Britain's|America's)\s+(?!(?:interest|west|rest|protest|arrest|request|forest|test|contest|quest|chest|nest|guest|harvest|manifest|inquest|conquest|unrest|priest|crest|midwest|southwest|northwest|digest|behest|zest|pest|vest)\b)[a-z]{2,}est\b/;
+const SUPERLATIVE_SCOPE = /\b(?:of any|in the (?:country|world|region|league|division|competition|uk|us|eu|city|county|state)|on record|in history|ever recorded|since records began|in (?:at least |more than )?\d+ years|in (?:a|the last|the past) (?:decade|century|generation)|in (?:Europe|Britain|England|Latin America|Africa|Asia|the Americas))\b/i;
 const REPORTED_FORECAST = /\b(?:said|says|told|estimated|claimed|calculated)\b[^.]{0,80}\b(?:would|could|might|may)\b/i;
 // Speech reporting a proposition ("X said the drought was ..."), as opposed to a tag on a quotation.
 const REPORTED_SPEECH = /^[^"“”]*\b(?:said|says|told [a-z]+|argued|claimed|insisted|stated|estimated|confirmed)\s+(?:that\s+)?(?:the|a|an|its|their|his|her|it|they|there|staff|[a-z]+s)\b/i;
@@ -99,7 +104,11 @@ export function scoreSentence(ctx: SentenceContext): Scored {
     else if (q.unit === 'year') features.add('year');
     else features.add('number');
   }
-  if (SUPERLATIVE.test(text)) features.add('superlative');
+  if (SUPERLATIVE.test(text) || GENERIC_SUPERLATIVE.test(text)) {
+    features.add('superlative');
+    // "the worst of any operator in the country" names what it is measured against, so it can be checked.
+    if (SUPERLATIVE_SCOPE.test(text)) features.add('superlative_scope');
+  }
   else if (COMPARATIVE.test(text)) features.add('comparison');
   if (CHANGE.test(text)) features.add('change');
   if (ATTRIBUTION.test(text) || ctx.hasClaimant) features.add('attribution');
@@ -109,6 +118,8 @@ export function scoreSentence(ctx: SentenceContext): Scored {
   if (CAUSAL.test(text)) features.add('causal');
   const quoted = isQuotedSpeech(text);
   if (quoted) features.add('quote');
+  // Quoted speech with no figure and no superlative is usually reaction, not a checkable fact.
+  if (quoted && ctx.quantities.length === 0 && !features.has('superlative')) features.add('unquantified_quote');
   if (OPINION.test(text)) features.add('opinion');
   // "X said the closures would save £340,000" reports a claim already made; only genuine forecasts are penalised.
   if (PREDICTION.test(text)) features.add(REPORTED_FORECAST.test(text) ? 'reported_forecast' : 'prediction');

@@ -197,6 +197,12 @@ describe('checkArithmetic', () => {
     expect(unknown?.status).toBe('unknown');
   });
 
+  it('absolute change against the figures, allowing for printed rounding', () => {
+    expect(check('A season ticket will go up from £3,480 to £3,640, an increase of £160.')[0]?.status).toBe('consistent');
+    expect(check('A season ticket will go up from £3,480 to £3,640, an increase of £260.')[0]?.status).toBe('inconsistent');
+    expect(check('Staff numbers rose from 12,040 to 15,010, an increase of 3,000.')[0]?.status).toBe('consistent');
+  });
+
   it('flags a direction that contradicts the figures', () => {
     const [c] = check('Sales fell from 200 to 260 last year.');
     expect(c?.status).toBe('inconsistent');

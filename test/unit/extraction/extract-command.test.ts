@@ -52,7 +52,7 @@ describe('claimdesk extract', () => {
     for (const excluded of ['Sign up for our newsletter', 'Photograph:', 'Inmates line up', 'By Lucía', 'Share this article', 'Would an American court']) {
       expect(texts).not.toContain(excluded);
     }
-    const quote = claims.find((c) => c.text.includes('Our prisons are now') || c.text.includes('Every person in our prisons'));
+    const quote = claims.find((c) => c.text.includes('Our prisons are now the safest'));
     expect(quote?.claimant).toMatch(/Alas/);
   });
 

@@ -14,7 +14,7 @@ export interface MatchThresholds {
   confirm: number;
 }
 
-export const DEFAULT_MATCH_THRESHOLDS: MatchThresholds = { suggest: 0.4, confirm: 0.7 };
+export const DEFAULT_MATCH_THRESHOLDS: MatchThresholds = { suggest: 0.35, confirm: 0.6 };
 
 /** A conflict caps the score this far below `confirm`, so "rose" never duplicates "fell" however alike the words are. */
 const CONFLICT_PENALTY = 0.6;

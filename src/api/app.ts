@@ -1,20 +1,96 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { RateLimiter, requireRole } from './auth.ts';
+import type { RouteContext } from './context.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
+import { EventHub } from './events.ts';
+import { createMetrics } from './metrics.ts';
+import { articleRoutes } from './routes/articles.ts';
+import { claimRoutes } from './routes/claims.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { publishingRoutes } from './routes/publishing.ts';
+import { sourceRoutes } from './routes/sources.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { userRoutes } from './routes/users.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
-export type { AppDeps, ClaimWorkflowsPort, TaskAction, TaskActionResult } from './deps.ts';
+export type { AppDeps } from './deps.ts';
 
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** Builds the HTTP app without listening: `main` listens, tests inject. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES, trustProxy: false }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+
+  const metrics = createMetrics(deps.db);
+  const hub = new EventHub(deps.databaseUrl, deps.log);
+  const limiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
+  const ctx: RouteContext = {
+    deps,
+    metrics,
+    hub,
+    limiter,
+    publisher: { name: deps.config.PUBLISHER_NAME, url: deps.config.PUBLISHER_URL },
+    access: (rule) => {
+      const check = requireRole(deps.db, limiter, rule);
+      return async (req, reply) => {
+        try {
+          await check(req, reply);
+        } catch (err) {
+          if ((err as { status?: number }).status === 429) metrics.rateLimited.inc();
+          throw err;
+        }
+      };
+    },
+    heartbeatMs: deps.options?.heartbeatMs ?? 15_000,
+  };
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.addHook('onClose', async () => {
+    await hub.close();
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'claimdesk API',
+        version: '0.1.0',
+        description: 'Claim verification for newsrooms. Every /api route except the ClaimReview ones needs Authorization: Bearer <token>. Errors are application/problem+json.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
   await app.register(healthRoutes(deps));
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+  await app.register(articleRoutes(ctx));
+  await app.register(claimRoutes(ctx));
+  await app.register(taskRoutes(ctx));
+  await app.register(publishingRoutes(ctx));
+  await app.register(dashboardRoutes(ctx));
+  await app.register(eventRoutes(ctx));
+  await app.register(sourceRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
+  await app.register(userRoutes(ctx));
+
   // Routes keep their zod typing inside; callers only need the plain instance (inject, listen, close).
   return app as unknown as FastifyInstance;
 }

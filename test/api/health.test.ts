@@ -1,21 +1,20 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type ClaimWorkflowsPort } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/app.ts';
+import { createClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { createDb } from '../../db/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { freePort } from '../../src/services/net.ts';
 import { openTestEnv, testLogger, type TestEnv } from '../support/env.ts';
 
-const unused: ClaimWorkflowsPort = new Proxy({} as ClaimWorkflowsPort, {
-  get: () => () => Promise.reject(new Error('healthz must not start workflows')),
-});
-
 describe('GET /healthz', () => {
   let env: TestEnv;
   let app: FastifyInstance;
+  let unused: ReturnType<typeof createClaimWorkflows>;
   beforeAll(async () => {
     env = await openTestEnv();
+    unused = createClaimWorkflows(env.client, { taskQueue: 'health-unused' });
     app = await buildApp({ db: env.db, temporal: env.client, claimWorkflows: unused, config: loadConfig(), log: testLogger, databaseUrl: env.databaseUrl });
   });
   afterAll(async () => {

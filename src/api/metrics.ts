@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Db } from '../../db/index.ts';
+import { CLAIM_STATUSES } from '../domain/types.ts';
+import { webhookDb } from './webhook-store.ts';
+
+/**
+ * One registry per app (not prom-client's global one), so several apps in one process (tests) don't collide.
+ * Queue figures are read from Postgres at scrape time: they describe the whole system, not this process.
+ */
+export function createMetrics(db: Db) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: 'claimdesk-api' });
+  collectDefaultMetrics({ register: registry, prefix: 'claimdesk_api_' });
+
+  const httpDuration = new Histogram({
+    name: 'claimdesk_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  const sseClients = new Gauge({ name: 'claimdesk_sse_clients', help: 'Open Server-Sent Events connections on this process', registers: [registry] });
+
+  const rateLimited = new Counter({ name: 'claimdesk_http_rate_limited_total', help: 'Requests refused with 429', registers: [registry] });
+
+  new Gauge({
+    name: 'claimdesk_claims',
+    help: 'Claims per status (queue depth per stage)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await db.selectFrom('claims').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute();
+      const counts = new Map(rows.map((r) => [r.status, Number(r.n)]));
+      for (const status of CLAIM_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'claimdesk_tasks_open',
+    help: 'Open or claimed review tasks per kind and status',
+    labelNames: ['kind', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db
+        .selectFrom('review_tasks')
+        .select(['kind', 'status', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('status', 'in', ['open', 'claimed'])
+        .groupBy(['kind', 'status'])
+        .execute();
+      for (const r of rows) this.set({ kind: r.kind, status: r.status }, Number(r.n));
+    },
+  });
+
+  new Gauge({
+    name: 'claimdesk_tasks_overdue',
+    help: 'Open or claimed tasks past their due time',
+    registers: [registry],
+    async collect() {
+      const row = await db
+        .selectFrom('review_tasks')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', 'in', ['open', 'claimed'])
+        .where('due_at', '<', sql<Date>`now()`)
+        .executeTakeFirst();
+      this.set(Number(row?.n ?? 0));
+    },
+  });
+
+  new Gauge({
+    name: 'claimdesk_webhook_delivery_attempts',
+    help: 'Webhook delivery attempts by outcome (from the delivery log; failed attempts are retried)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await webhookDb(db).selectFrom('webhook_deliveries').select(['outcome', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('outcome').execute();
+      for (const r of rows) this.set({ outcome: r.outcome }, Number(r.n));
+    },
+  });
+
+  new Gauge({
+    name: 'claimdesk_webhook_deliveries_failed',
+    help: 'Webhook deliveries that gave up after their last retry',
+    registers: [registry],
+    async collect() {
+      const row = await webhookDb(db)
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.count<string>('delivery_id').distinct().as('n'))
+        .where('final', '=', true)
+        .where('outcome', '=', 'failed')
+        .executeTakeFirst();
+      this.set(Number(row?.n ?? 0));
+    },
+  });
+
+  return { registry, httpDuration, sseClients, rateLimited };
+}
+
+export type ApiMetrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,32 @@
+import { HttpProblem } from './errors.ts';
+
+// Cursors are opaque to clients: base64url JSON of the sort key of the last item served.
+
+export function encodeCursor(key: readonly (string | number | null)[]): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined, shape: readonly ('string' | 'number' | 'string?')[]): (string | number | null)[] | null {
+  if (cursor === undefined || cursor === '') return null;
+  const invalid = () => new HttpProblem(400, 'cursor: not a cursor this list handed out', { errors: [{ field: 'cursor', message: 'not a cursor this list handed out' }] });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== shape.length) throw invalid();
+  shape.forEach((t, i) => {
+    const v: unknown = parsed[i];
+    const ok = t === 'number' ? typeof v === 'number' && Number.isFinite(v) : t === 'string' ? typeof v === 'string' : typeof v === 'string' || v === null;
+    if (!ok) throw invalid();
+  });
+  return parsed as (string | number | null)[];
+}
+
+/** Fetch limit+1 rows; the extra one only says whether there is a next page. */
+export function paginate<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number | null)[]): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}

@@ -1,0 +1,175 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { CLAIM_STATUSES, PRIORITIES } from '../../domain/types.ts';
+import { HttpProblem, badRequest, notFound } from '../errors.ts';
+import { decodeCursor, paginate } from '../pagination.ts';
+import { claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
+import { toHttpProblem } from '../task-errors.ts';
+import { principalOf } from '../auth.ts';
+import type { RouteContext } from '../context.ts';
+
+export const claimInputSchema = z.object({
+  text: z.string().trim().min(3).max(5000),
+  claimant: z.string().trim().min(1).max(300).optional(),
+  articleId: z.string().regex(/^\d{1,18}$/, 'must be an article id').optional(),
+});
+
+/** Lower-cased, punctuation stripped, whitespace collapsed: what prior-verdict matching compares. */
+export function fingerprint(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const reasonBody = z.object({ reason: z.string().trim().min(1).max(2000) });
+
+export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
+  const { db, claimWorkflows } = ctx.deps;
+  return async (app) => {
+    app.post(
+      '/api/claims',
+      {
+        onRequest: ctx.access('any'),
+        schema: { tags: ['claims'], summary: 'Enter a claim by hand; it skips extraction and goes straight to research', body: claimInputSchema, response: { 202: z.object({ claim: claimSchema, workflowId: z.string() }) } },
+      },
+      async (req, reply) => {
+        const { text, claimant, articleId } = req.body;
+        if (text.includes('\u0000')) throw badRequest('text', 'must not contain NUL characters');
+        if (articleId) {
+          const exists = await db.selectFrom('articles').select('id').where('id', '=', articleId).executeTakeFirst();
+          if (!exists) throw badRequest('articleId', `no article ${articleId}`);
+        }
+        const row = await db
+          .insertInto('claims')
+          .values({ text, claimant: claimant ?? null, article_id: articleId ?? null, status: 'researching', fingerprint: fingerprint(text), submitted_by: principalOf(req).user.id })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const { workflowId } = await claimWorkflows.startClaim(row.id);
+        const saved = await db.updateTable('claims').set({ workflow_id: workflowId }).where('id', '=', row.id).where('workflow_id', 'is', null).returningAll().executeTakeFirst();
+        return reply.code(202).send({ claim: toClaim(saved ?? row), workflowId });
+      },
+    );
+
+    app.get(
+      '/api/claims',
+      {
+        onRequest: ctx.access('any'),
+        schema: {
+          tags: ['claims'],
+          summary: 'Claims, newest first; filter by status, text or article',
+          querystring: pageQuery.extend({ status: z.enum(CLAIM_STATUSES).optional(), q: z.string().trim().min(1).max(500).optional(), articleId: z.string().regex(/^\d{1,18}$/).optional() }),
+          response: { 200: page(claimSchema) },
+        },
+      },
+      async (req) => {
+        const { limit, cursor, status, q, articleId } = req.query;
+        const after = decodeCursor(cursor, ['string', 'string']);
+        let query = db.selectFrom('claims').selectAll();
+        if (status) query = query.where('status', '=', status);
+        if (articleId) query = query.where('article_id', '=', articleId);
+        if (q) query = query.where('text', 'ilike', `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        if (after) query = query.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
+        const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+        const { items, nextCursor } = paginate(rows, limit, (r) => [r.created_at.toISOString(), r.id]);
+        return { items: items.map(toClaim), nextCursor };
+      },
+    );
+
+    app.get(
+      '/api/claims/:id',
+      {
+        onRequest: ctx.access('any'),
+        schema: {
+          tags: ['claims'],
+          summary: 'A claim with its evidence, tasks, verdicts and audit events',
+          params: idParam,
+          response: { 200: z.object({ claim: claimSchema, evidence: z.array(evidenceSchema), tasks: z.array(taskSchema), verdicts: z.array(verdictSchema), events: z.array(eventSchema) }) },
+        },
+      },
+      async (req) => {
+        const id = req.params.id;
+        const claim = await db.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!claim) throw notFound(`claim ${id}`);
+        const [evidence, tasks, verdicts, events] = await Promise.all([
+          db.selectFrom('claim_evidence').selectAll().where('claim_id', '=', id).orderBy('score', (o) => o.desc().nullsLast()).orderBy('id').execute(),
+          db.selectFrom('review_tasks').selectAll().where('claim_id', '=', id).orderBy('id').execute(),
+          db.selectFrom('verdicts').selectAll().where('claim_id', '=', id).orderBy('version').execute(),
+          db.selectFrom('claim_events').selectAll().where('claim_id', '=', id).orderBy('at').orderBy('id').limit(1000).execute(),
+        ]);
+        return { claim: toClaim(claim), evidence: evidence.map(toEvidence), tasks: tasks.map(toTask), verdicts: verdicts.map(toVerdict), events: events.map(toEvent) };
+      },
+    );
+
+    const actionResponse = z.object({ claim: claimSchema, result: z.object({ claimId: z.string(), status: z.enum(CLAIM_STATUSES), taskId: z.string().nullable(), verdictId: z.string().nullable() }) });
+
+    async function claimAction(claimId: string, run: () => Promise<{ claimId: string; status: (typeof CLAIM_STATUSES)[number]; taskId: string | null; verdictId: string | null }>) {
+      const exists = await db.selectFrom('claims').select('id').where('id', '=', claimId).executeTakeFirst();
+      if (!exists) throw notFound(`claim ${claimId}`);
+      let result;
+      try {
+        result = await run();
+      } catch (err) {
+        throw toHttpProblem(err);
+      }
+      const claim = await db.selectFrom('claims').selectAll().where('id', '=', claimId).executeTakeFirstOrThrow();
+      return { claim: toClaim(claim), result };
+    }
+
+    app.post(
+      '/api/claims/:id/withdraw',
+      {
+        onRequest: ctx.access(['editor']),
+        schema: { tags: ['claims'], summary: 'Withdraw a claim from review', params: idParam, body: reasonBody, response: { 200: actionResponse } },
+      },
+      async (req) => claimAction(req.params.id, () => claimWorkflows.act(req.params.id, { type: 'withdraw', actor: principalOf(req).actor, reason: req.body.reason })),
+    );
+
+    app.post(
+      '/api/claims/:id/priority',
+      {
+        onRequest: ctx.access(['editor']),
+        schema: { tags: ['claims'], summary: 'Change the priority of a claim in review', params: idParam, body: z.object({ priority: z.enum(PRIORITIES) }), response: { 200: actionResponse } },
+      },
+      async (req) => claimAction(req.params.id, () => claimWorkflows.act(req.params.id, { type: 'reprioritize', actor: principalOf(req).actor, priority: req.body.priority })),
+    );
+
+    app.post(
+      '/api/claims/:id/corrections',
+      {
+        onRequest: ctx.access(['editor']),
+        schema: { tags: ['claims'], summary: 'Open a correction round that ends in verdict version n+1', params: idParam, body: reasonBody, response: { 202: z.object({ workflowId: z.string() }) } },
+      },
+      async (req, reply) => {
+        const exists = await db.selectFrom('claims').select('id').where('id', '=', req.params.id).executeTakeFirst();
+        if (!exists) throw notFound(`claim ${req.params.id}`);
+        try {
+          const { workflowId } = await claimWorkflows.requestCorrection(req.params.id, principalOf(req).actor, req.body.reason);
+          return reply.code(202).send({ workflowId });
+        } catch (err) {
+          throw toHttpProblem(err);
+        }
+      },
+    );
+
+    app.get(
+      '/api/claims/:id/live',
+      {
+        onRequest: ctx.access('any'),
+        schema: { tags: ['claims'], summary: "The claim workflow's live state (a Temporal query), for debugging and the workspace", params: idParam, response: { 200: z.record(z.string(), z.unknown()) } },
+      },
+      async (req) => {
+        try {
+          return (await claimWorkflows.liveState(req.params.id)) as unknown as Record<string, unknown>;
+        } catch (err) {
+          const mapped = toHttpProblem(err);
+          if (mapped instanceof HttpProblem) throw mapped;
+          throw err;
+        }
+      },
+    );
+  };
+}

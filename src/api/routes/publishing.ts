@@ -1,0 +1,46 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { loadClaimReview } from '../claimreview.ts';
+import { notFound } from '../errors.ts';
+import { decodeCursor, paginate } from '../pagination.ts';
+import { idParam, page, pageQuery } from '../schemas.ts';
+import type { RouteContext } from '../context.ts';
+
+const claimReviewSchema = z.record(z.string(), z.unknown()).meta({ id: 'ClaimReview', description: 'schema.org ClaimReview (JSON-LD)' });
+
+export function publishingRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
+  const { db } = ctx.deps;
+  return async (app) => {
+    app.get(
+      '/api/claims/:id/claimreview',
+      {
+        onRequest: ctx.access('public'),
+        schema: { tags: ['publishing'], summary: "schema.org ClaimReview JSON-LD of the claim's latest verdict; 404 before one", params: idParam, response: { 200: claimReviewSchema } },
+      },
+      async (req, reply) => {
+        const found = await loadClaimReview(db, req.params.id, ctx.publisher);
+        if (!found) throw notFound(`published verdict for claim ${req.params.id}`);
+        void reply.type('application/ld+json; charset=utf-8');
+        return found.claimReview;
+      },
+    );
+
+    app.get(
+      '/api/claimreviews',
+      {
+        onRequest: ctx.access('public'),
+        schema: { tags: ['publishing'], summary: 'Feed of every published ClaimReview, most recently changed first', querystring: pageQuery, response: { 200: page(claimReviewSchema) } },
+      },
+      async (req) => {
+        const after = decodeCursor(req.query.cursor, ['string', 'string']);
+        let q = db.selectFrom('verdicts').select(['claim_id', (eb) => eb.fn.max('recorded_at').as('last')]).groupBy('claim_id');
+        if (after) q = q.having(sql<boolean>`(max(recorded_at), claim_id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
+        const rows = await q.orderBy('last', 'desc').orderBy('claim_id', 'desc').limit(req.query.limit + 1).execute();
+        const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [new Date(r.last).toISOString(), r.claim_id]);
+        const reviews = await Promise.all(items.map((r) => loadClaimReview(db, r.claim_id, ctx.publisher)));
+        return { items: reviews.flatMap((r) => (r ? [r.claimReview] : [])), nextCursor };
+      },
+    );
+  };
+}

@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { principalOf } from '../auth.ts';
+import { notFound } from '../errors.ts';
+import { decodeCursor, paginate } from '../pagination.ts';
+import { idParam, page, pageQuery } from '../schemas.ts';
+import { WEBHOOK_EVENTS, newWebhookSecret, webhookDb, type DeliveryRow, type WebhookRow } from '../webhook-store.ts';
+import type { RouteContext } from '../context.ts';
+
+const webhookSchema = z
+  .object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)), description: z.string().nullable(), createdBy: z.string(), createdAt: z.string() })
+  .meta({ id: 'Webhook' });
+
+const deliverySchema = z
+  .object({
+    id: z.string(),
+    deliveryId: z.string(),
+    webhookId: z.string(),
+    claimId: z.string(),
+    verdictId: z.string(),
+    event: z.string(),
+    attempt: z.number().int(),
+    outcome: z.enum(['succeeded', 'failed']),
+    final: z.boolean(),
+    statusCode: z.number().int().nullable(),
+    error: z.string().nullable(),
+    durationMs: z.number().int(),
+    attemptedAt: z.string(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+function toWebhook(r: WebhookRow): z.infer<typeof webhookSchema> {
+  return { id: r.id, url: r.url, events: r.events as z.infer<typeof webhookSchema>['events'], description: r.description, createdBy: r.created_by, createdAt: r.created_at.toISOString() };
+}
+
+function toDelivery(r: DeliveryRow): z.infer<typeof deliverySchema> {
+  return {
+    id: r.id,
+    deliveryId: r.delivery_id,
+    webhookId: r.webhook_id,
+    claimId: r.claim_id,
+    verdictId: r.verdict_id,
+    event: r.event,
+    attempt: r.attempt,
+    outcome: r.outcome,
+    final: r.final,
+    statusCode: r.status_code,
+    error: r.error,
+    durationMs: r.duration_ms,
+    attemptedAt: r.attempted_at.toISOString(),
+  };
+}
+
+export const webhookInputSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }).max(2000),
+  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).default([...WEBHOOK_EVENTS]),
+  secret: z.string().min(16).max(200).optional().describe('HMAC key; generated when omitted'),
+  description: z.string().trim().max(500).optional(),
+});
+
+export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
+  const db = webhookDb(ctx.deps.db);
+  return async (app) => {
+    app.post(
+      '/api/webhooks',
+      {
+        onRequest: ctx.access(['editor']),
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Subscribe a URL to verdict events; deliveries are signed with the returned secret (shown once)',
+          body: webhookInputSchema,
+          response: { 201: z.object({ webhook: webhookSchema, secret: z.string() }) },
+        },
+      },
+      async (req, reply) => {
+        const secret = req.body.secret ?? newWebhookSecret();
+        const row = await db
+          .insertInto('webhooks')
+          .values({ url: req.body.url, events: [...new Set(req.body.events)], secret, description: req.body.description ?? null, created_by: principalOf(req).user.name })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return reply.code(201).send({ webhook: toWebhook(row), secret });
+      },
+    );
+
+    app.get(
+      '/api/webhooks',
+      { onRequest: ctx.access(['editor']), schema: { tags: ['webhooks'], summary: 'Active webhook subscriptions', querystring: pageQuery, response: { 200: page(webhookSchema) } } },
+      async (req) => {
+        const after = decodeCursor(req.query.cursor, ['string']);
+        let q = db.selectFrom('webhooks').selectAll().where('deleted_at', 'is', null);
+        if (after) q = q.where(sql<boolean>`id > ${after[0]}::bigint`);
+        const rows = await q.orderBy('id').limit(req.query.limit + 1).execute();
+        const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [r.id]);
+        return { items: items.map(toWebhook), nextCursor };
+      },
+    );
+
+    app.delete(
+      '/api/webhooks/:id',
+      { onRequest: ctx.access(['editor']), schema: { tags: ['webhooks'], summary: 'Unsubscribe (the delivery log is kept)', params: idParam, response: { 204: z.undefined() } } },
+      async (req, reply) => {
+        const res = await db.updateTable('webhooks').set({ deleted_at: new Date() }).where('id', '=', req.params.id).where('deleted_at', 'is', null).executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) throw notFound(`webhook ${req.params.id}`);
+        return reply.code(204).send();
+      },
+    );
+
+    app.get(
+      '/api/webhooks/:id/deliveries',
+      {
+        onRequest: ctx.access(['editor']),
+        schema: { tags: ['webhooks'], summary: 'Delivery log of a webhook: every attempt, newest first', params: idParam, querystring: pageQuery, response: { 200: page(deliverySchema) } },
+      },
+      async (req) => {
+        const hook = await db.selectFrom('webhooks').select('id').where('id', '=', req.params.id).executeTakeFirst();
+        if (!hook) throw notFound(`webhook ${req.params.id}`);
+        const after = decodeCursor(req.query.cursor, ['string']);
+        let q = db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', req.params.id);
+        if (after) q = q.where(sql<boolean>`id < ${after[0]}::bigint`);
+        const rows = await q.orderBy('id', 'desc').limit(req.query.limit + 1).execute();
+        const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [r.id]);
+        return { items: items.map(toDelivery), nextCursor };
+      },
+    );
+  };
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/api/app.ts';
+import { createUser } from '../../src/api/auth.ts';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
+import type { Role } from '../../src/domain/types.ts';
+import { openTestEnv, startTestWorker, testLogger, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
+
+export interface ApiHarness {
+  env: TestEnv;
+  app: FastifyInstance;
+  claimWorkflows: ClaimWorkflows;
+  taskQueue: string;
+  config: Config;
+  /** One user per role, plus spares, with their tokens. */
+  tokens: { fact_checker: string; fact_checker2: string; editor: string; editor2: string; admin: string };
+  names: { fact_checker: string; fact_checker2: string; editor: string; editor2: string; admin: string };
+  req(opts: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** Second-long SLAs would make tests race against escalations; these are long enough to never fire. */
+export const TEST_POLICY: ReviewPolicy = { ...DEFAULT_REVIEW_POLICY };
+
+export async function uniqueUser(env: TestEnv, role: Role, prefix: string = role): Promise<{ name: string; token: string }> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const { token } = await createUser(env.db, { name, role });
+  return { name, token };
+}
+
+export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; policy?: ReviewPolicy } = {}): Promise<ApiHarness> {
+  const env = await openTestEnv();
+  const taskQueue = uniqueTaskQueue('api');
+  const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
+  const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, policy: opts.policy ?? TEST_POLICY });
+  const config = loadConfig({ PUBLISHER_NAME: 'Test Desk', PUBLISHER_URL: 'https://factcheck.example.org', ...opts.config });
+  const app = await buildApp({
+    db: env.db,
+    temporal: env.client,
+    claimWorkflows,
+    config,
+    log: testLogger,
+    databaseUrl: env.databaseUrl,
+    options: { heartbeatMs: opts.heartbeatMs ?? 15_000 },
+  });
+  const users = {
+    fact_checker: await uniqueUser(env, 'fact_checker', 'fc'),
+    fact_checker2: await uniqueUser(env, 'fact_checker', 'fc2'),
+    editor: await uniqueUser(env, 'editor', 'ed'),
+    editor2: await uniqueUser(env, 'editor', 'ed2'),
+    admin: await uniqueUser(env, 'admin', 'adm'),
+  };
+  const tokens = Object.fromEntries(Object.entries(users).map(([k, v]) => [k, v.token])) as ApiHarness['tokens'];
+  const names = Object.fromEntries(Object.entries(users).map(([k, v]) => [k, v.name])) as ApiHarness['names'];
+  return {
+    env,
+    app,
+    claimWorkflows,
+    taskQueue,
+    config,
+    tokens,
+    names,
+    req: ({ token, headers, ...rest }) =>
+      app.inject({ ...rest, headers: { ...(headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } }),
+    close: async () => {
+      await app.close();
+      await worker?.stop();
+      await env.close();
+    },
+  };
+}
+
+export function uniqueArticle(): { title: string; body: string; url: string; publisher: string } {
+  const tag = randomUUID().slice(0, 8);
+  return {
+    title: `Council budget ${tag}`,
+    url: `https://news.example.com/council-${tag}`,
+    publisher: 'Example Gazette',
+    body:
+      `The council leader, Jane Roe, said on Monday that spending on libraries had risen by 40% since 2019, reaching £12 million this year (ref ${tag}). ` +
+      `Unemployment in the borough fell to 3.1% in March, according to the Office for National Statistics. ` +
+      `The council also claimed that crime fell by 15% after 200 new street lights were installed. ` +
+      `Residents will be able to comment on the plans until the end of the month.`,
+  };
+}

@@ -3,7 +3,7 @@ const TITLE = '(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Lord|Lady|President|Prime Minister|
 // A proper name: capitalised words, allowing lower-case joiners inside ("Ministry of Justice", "Nayib Bukele").
 const NAME = `(?:${TITLE}\\.?\\s+)?[A-Z][\\p{L}'’.-]*(?:\\s+(?:(?:of|for|and|de|del|la|van|von|al|the|on)(?:\\s+the)?\\s+)?[A-Z][\\p{L}'’.-]*){0,5}`;
 // A common-noun speaker: "the minister", "officials", "a spokesperson for the council".
-const ROLE = `(?:the\\s+|a\\s+|an\\s+|its\\s+|their\\s+)?(?:[a-z]+\\s+){0,2}(?:minister|ministry|spokesperson|spokesman|spokeswoman|officials?|police|department|government|council|report|study|researchers|authors|agency|office|survey|figures|data|statistics|analysis|court|prosecutors|inquiry|review|commission|regulator|union|company|hospital|trust|board|club|manager|coach|chief|secretary|leader|president|mayor|judge|experts?|scientists?|economists?|analysts?|campaigners|critics|opponents|residents|inspectors|auditors)\\b(?:\\s+(?:of|for|at)\\s+(?:the\\s+)?[A-Z][\\p{L}'’.-]*(?:\\s+(?:of|for|and|the)?\\s*[A-Z][\\p{L}'’.-]*){0,4})?`;
+const ROLE = `(?:[Tt]he\\s+|[Aa]\\s+|[Aa]n\\s+|[Ii]ts\\s+|[Tt]heir\\s+)?(?:[a-z]+\\s+){0,2}(?:minister|ministry|spokesperson|spokesman|spokeswoman|officials?|police|department|government|council|report|study|researchers|authors|agency|office|survey|figures|data|statistics|analysis|court|prosecutors|inquiry|review|commission|regulator|union|company|hospital|trust|board|club|manager|coach|chief|secretary|leader|president|mayor|judge|experts?|scientists?|economists?|analysts?|campaigners|critics|opponents|residents|inspectors|auditors)\\b(?:\\s+(?:of|for|at)\\s+(?:the\\s+)?[A-Z][\\p{L}'’.-]*(?:\\s+(?:of|for|and|the)?\\s*[A-Z][\\p{L}'’.-]*){0,4})?`;
 
 const PRONOUN = /^(?:he|she|they|it|we|i)$/i;
 

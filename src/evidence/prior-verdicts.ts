@@ -73,17 +73,22 @@ function normalizeForEntities(text: string): string {
 }
 
 function entityPhrases(text: string): string[] {
-  const first = /^\s*["“']?([\p{L}]+)/u.exec(text)?.[1];
+  // Sentence-initial words count too ("Sylvania built…"): a capitalised common word ("Crime rose…") is still
+  // matched by its lower-case use in the other claim, so it only conflicts when both claims name something
+  // the other does not.
   return queryTerms(text)
-    .entities // A lone capitalised first word is usually just the start of the sentence.
-    .filter((e) => !(e === first && !e.includes(' ')))
-    .map((e) => normalizeForEntities(e).trim())
+    .entities.map((e) => normalizeForEntities(e).trim())
     .filter((e) => e.length > 1);
 }
 
 function unmatchedEntities(a: string, b: string): string[] {
   const other = ` ${normalizeForEntities(b).trim()} `;
   return [...new Set(entityPhrases(a))].filter((e) => !other.includes(` ${e} `));
+}
+
+/** Text for similarity scoring: names and percent spellings made uniform, so rewording is not penalised. */
+export function comparableText(text: string): string {
+  return normalizeForEntities(text.replace(/(\d)\s*%/g, '$1 percent').replace(/\bper\s?cent\b/gi, 'percent')).replace(/\s+/g, ' ').trim();
 }
 
 function years(text: string): Set<number> {
@@ -160,9 +165,8 @@ export async function findPriorVerdicts(
   const probe = truncateForSearch(text);
   const { keywords } = queryTerms(probe);
   if (keywords.length === 0) return [];
-  const { rows: own } = await sql<{ lex: string[] }>`SELECT tsvector_to_array(to_tsvector('english', ${probe})) AS lex`.execute(db);
-  const ownLexemes = own[0]?.lex ?? [];
   const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
+  // Candidates: rated claims sharing a keyword or looking alike by trigrams (latest verdict of each).
   const { rows } = await sql<{
     claim_id: string;
     text: string;
@@ -171,21 +175,27 @@ export async function findPriorVerdicts(
     rating: string;
     summary: string;
     recorded_at: Date;
-    trgm: number;
-    lex: string[];
   }>`
-    SELECT c.id AS claim_id, c.text, v.id AS verdict_id, v.version, v.rating, v.summary, v.recorded_at,
-      similarity(c.text, ${probe})::float8 AS trgm, tsvector_to_array(to_tsvector('english', c.text)) AS lex
+    SELECT c.id AS claim_id, c.text, v.id AS verdict_id, v.version, v.rating, v.summary, v.recorded_at
     FROM (SELECT DISTINCT ON (claim_id) id, claim_id, version, rating, summary, recorded_at FROM verdicts ORDER BY claim_id, version DESC) v
     JOIN claims c ON c.id = v.claim_id
     WHERE c.id <> ${opts.excludeClaimId ?? '0'}::bigint
       AND c.status <> 'withdrawn'
       AND (to_tsvector('english', c.text) @@ ${anyQuery} OR similarity(c.text, ${probe}) > 0.2)
-    ORDER BY similarity(c.text, ${probe}) DESC, c.id DESC
+    ORDER BY ts_rank_cd(to_tsvector('english', c.text), ${anyQuery}) DESC, c.id DESC
     LIMIT 200`.execute(db);
+  if (rows.length === 0) return [];
+  // Score on normalised text ("United Kingdom" = "UK", "5%" = "5 per cent"): trigram similarity and shared stems.
+  const probeNorm = comparableText(probe);
+  const { rows: scored } = await sql<{ ord: string; trgm: number; lex: string[] }>`
+    SELECT x.ord, similarity(${probeNorm}::text, x.t)::float8 AS trgm, tsvector_to_array(to_tsvector('english', x.t)) AS lex
+    FROM unnest(${[probeNorm, ...rows.map((r) => comparableText(r.text))]}::text[]) WITH ORDINALITY AS x(t, ord)
+    ORDER BY x.ord`.execute(db);
+  const ownLexemes = scored[0]?.lex ?? [];
 
-  const matches: PriorMatch[] = rows.map((r) => {
-    const textSimilarity = 0.5 * r.trgm + 0.5 * dice(ownLexemes, r.lex);
+  const matches: PriorMatch[] = rows.map((r, i) => {
+    const sc = scored[i + 1];
+    const textSimilarity = sc ? 0.5 * sc.trgm + 0.5 * dice(ownLexemes, sc.lex) : 0;
     const conflicts = meaningConflicts(probe, r.text);
     const similarity = conflicts.length > 0 ? Math.min(textSimilarity * CONFLICT_PENALTY, thresholds.confirm - 0.01) : textSimilarity;
     return {

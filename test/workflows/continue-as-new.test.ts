@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_REVIEW_POLICY } from '../../src/domain/review.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { claimWorkflowId, type ClaimWorkflowInput } from '../../workflows/messages.ts';
+import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
+import { alice, erin, eventTypes, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+
+describe('claim verification workflow: continue-as-new', () => {
+  let env: TestEnv;
+  let stopWorker: () => Promise<void>;
+  let flows: ClaimWorkflows;
+  const taskQueue = uniqueTaskQueue('claim-can');
+
+  beforeAll(async () => {
+    env = await openTestEnv();
+    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
+    flows = createClaimWorkflows(env.client, { taskQueue });
+  });
+  afterAll(async () => {
+    await stopWorker?.();
+    await env?.close();
+  });
+
+  it('carries the live state into a new run when the history grows, and finishes there', async () => {
+    const claimId = await insertClaim(env.db);
+    const input: ClaimWorkflowInput = { claimId, policy: DEFAULT_REVIEW_POLICY, mode: 'initial', continueAsNewAfterEvents: 40 };
+    const first = await env.client.workflow.start('claimVerificationWorkflow', { taskQueue, workflowId: claimWorkflowId(claimId), args: [input] });
+    const review = await waitForTask(env.db, claimId, 'review');
+    for (let i = 0; i < 6; i++) {
+      await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+      await flows.act(claimId, { type: 'release', taskId: review.id, actor: alice });
+    }
+    const firstRun = await env.client.workflow.getHandle(claimWorkflowId(claimId), first.firstExecutionRunId).describe();
+    expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+
+    // The new run knows the task, its state and the round; nothing was re-created.
+    const live = await flows.liveState(claimId);
+    expect(live).toMatchObject({ stage: 'review', status: 'awaiting_review', round: 1 });
+    expect(live.tasks).toEqual([expect.objectContaining({ id: review.id, status: 'open' })]);
+    await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+    await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
+    const approval = await waitForTask(env.db, claimId, 'approval');
+    await flows.act(claimId, { type: 'claim', taskId: approval.id, actor: erin });
+    const done = await flows.act(claimId, { type: 'approve', taskId: approval.id, actor: erin });
+    expect(done.status).toBe('verdict_recorded');
+    expect(await first.result()).toMatchObject({ status: 'verdict_recorded', version: 1 });
+
+    expect(await tasksOf(env.db, claimId)).toHaveLength(2);
+    const types = await eventTypes(env.db, claimId);
+    expect(types.filter((t) => t === 'task_claimed')).toHaveLength(8);
+    expect(types.filter((t) => t === 'task_released')).toHaveLength(6);
+    expect(types.filter((t) => t === 'review_opened' || t === 'research_started')).toHaveLength(2);
+  });
+});

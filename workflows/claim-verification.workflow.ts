@@ -53,13 +53,14 @@ const { allocateTaskId } = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
 });
+// Library and prior-verdict searches are local Postgres queries: a short timeout lets a dead worker's attempt be retried soon.
 const library = proxyActivities<EvidenceStepActivities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 // An outside provider: a bounded number of attempts, and a bad key is not worth retrying at all.
 const factChecks = proxyActivities<EvidenceStepActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
 });
 

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/index.ts';
+import type { Db } from '../../db/index.ts';
+import type { ActivitySettings } from '../../activities/index.ts';
+import { buildApp } from '../api/app.ts';
+import { createClaimWorkflows } from '../services/claim-workflows.ts';
+import { ServiceError } from '../services/errors.ts';
+import type { Logger } from '../services/logger.ts';
+import { portAnswers } from '../services/net.ts';
+import { assertPortFree, connectTemporal, createTemporalClient, migrate, provisionDatabase, provisionOwnTemporal } from '../services/runtime.ts';
+import { createWorker, installRuntime } from '../worker/index.ts';
+import { seedDemo, type DemoSeedResult } from './demo.ts';
+
+type Stop = () => Promise<void>;
+
+/** Stops what was started, newest first, once, whichever signal or failure comes first. */
+class Lifecycle {
+  private readonly stops: { name: string; stop: Stop }[] = [];
+  private stopping: Promise<void> | null = null;
+  constructor(private readonly log: Logger) {}
+
+  add(name: string, stop: Stop): void {
+    this.stops.push({ name, stop });
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const { name, stop } of this.stops.reverse()) {
+        try {
+          await stop();
+        } catch (err) {
+          this.log.warn({ err }, `stopping ${name} failed`);
+        }
+      }
+    })();
+    return this.stopping;
+  }
+
+  /** Resolves when SIGINT/SIGTERM arrives and everything has stopped; a second signal exits at once. */
+  untilSignal(): Promise<void> {
+    return new Promise((resolve) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) {
+          this.log.warn(`${signal} again: exiting without waiting`);
+          process.exit(130);
+        }
+        this.log.info(`${signal} received: shutting down (in-flight work drains first; Ctrl-C again to force)`);
+        void this.stop().then(resolve);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+  }
+}
+
+export function activitySettings(config: Config): ActivitySettings {
+  return {
+    extractionThreshold: config.EXTRACTION_THRESHOLD,
+    factCheck: { apiKey: config.FACTCHECK_API_KEY ?? null, url: config.FACTCHECK_API_URL, timeoutMs: config.FACTCHECK_TIMEOUT_MS },
+    publisher: { name: config.PUBLISHER_NAME, url: config.PUBLISHER_URL },
+  };
+}
+
+async function startWorker(config: Config, log: Logger, db: Db, address: string, life: Lifecycle): Promise<void> {
+  let metricsPort = config.WORKER_METRICS_PORT;
+  if (metricsPort > 0 && (await portAnswers('127.0.0.1', metricsPort, 300))) {
+    log.warn(`port ${metricsPort} (WORKER_METRICS_PORT) is in use: worker SDK metrics are off`);
+    metricsPort = 0;
+  }
+  installRuntime(log, metricsPort);
+  const { worker, connection } = await createWorker({
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    deps: { db, log, settings: activitySettings(config) },
+    shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+  });
+  const running = worker.run();
+  running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
+  life.add('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+  });
+  log.info({ taskQueue: config.TASK_QUEUE, metricsPort: metricsPort || null }, 'worker running');
+}
+
+async function startApi(config: Config, log: Logger, db: Db, databaseUrl: string, client: Client, life: Lifecycle): Promise<FastifyInstance> {
+  const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE });
+  const app = await buildApp({ db, temporal: client, claimWorkflows, config, log, databaseUrl });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ServiceError('port_in_use', `port ${config.PORT} is already in use; set PORT to a free port`);
+    }
+    throw err;
+  }
+  life.add('api', () => app.close());
+  return app;
+}
+
+function printReady(lines: string[]): void {
+  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+}
+
+function demoLines(demo: DemoSeedResult | null): string[] {
+  if (!demo) return [];
+  return [
+    '  Demo users (tokens are kept in the state directory and reused on the next start):',
+    ...demo.users.map((u) => `    ${u.role.padEnd(13)} ${u.name.padEnd(8)} ${u.token}`),
+    `  Demo article: ${demo.article.id} (${demo.article.created ? 'submitted now' : 'already there'}), workflow ${demo.article.workflowId}`,
+  ];
+}
+
+/** `claimdesk start`: every part in one process, with its own Postgres and Temporal unless told otherwise. */
+export async function runStart(config: Config, log: Logger, opts: { demo: boolean }): Promise<void> {
+  const started = Date.now();
+  await assertPortFree(config.HOST, config.PORT, 'PORT');
+  const life = new Lifecycle(log);
+  const stopped = life.untilSignal();
+  try {
+    const { pg, db } = await provisionDatabase(config, log);
+    life.add('postgres', () => pg.stop());
+    life.add('database pool', () => db.destroy());
+    await migrate(db, log);
+    const temporal = await provisionOwnTemporal(config, log);
+    life.add('temporal', () => temporal.stop());
+    await startWorker(config, log, db, temporal.address, life);
+    const { client, connection } = await createTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
+    life.add('temporal client', () => connection.close());
+    const app = await startApi(config, log, db, pg.url, client, life);
+    const demo = opts.demo ? await seedDemo({ app, db, stateDir: config.stateDir, article: JSON.parse(readFileSync(new URL('../../db/seeds/demo-article.json', import.meta.url), 'utf8')) as unknown, log }) : null;
+    const base = `http://localhost:${config.PORT}`;
+    printReady([
+      `claimdesk ready in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      `  API:          ${base}/api   (OpenAPI at ${base}/docs)`,
+      `  Health:       ${base}/healthz   Metrics: ${base}/metrics`,
+      `  Temporal:     ${temporal.address}${temporal.uiUrl ? `   UI: ${temporal.uiUrl}` : ''}`,
+      `  Postgres:     ${pg.source}${pg.source === 'embedded' ? ` (data in ${config.stateDir}/postgres)` : ''}`,
+      ...demoLines(demo),
+      '  Ctrl-C stops everything.',
+    ]);
+  } catch (err) {
+    await life.stop();
+    throw err;
+  }
+  await stopped;
+}
+
+/** `claimdesk api`: the HTTP API alone, against a Temporal server and database someone else runs. */
+export async function runApi(config: Config, log: Logger): Promise<void> {
+  await assertPortFree(config.HOST, config.PORT, 'PORT');
+  const life = new Lifecycle(log);
+  const stopped = life.untilSignal();
+  try {
+    const { pg, db } = await provisionDatabase(config, log);
+    life.add('database pool', () => db.destroy());
+    const temporal = await connectTemporal(config);
+    const { client, connection } = await createTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
+    life.add('temporal client', () => connection.close());
+    await startApi(config, log, db, pg.url, client, life);
+    log.info(`API listening on http://${config.HOST}:${config.PORT}`);
+  } catch (err) {
+    await life.stop();
+    throw err;
+  }
+  await stopped;
+}
+
+/** `claimdesk worker`: workflows and activities alone; scale by running more of these. */
+export async function runWorker(config: Config, log: Logger): Promise<void> {
+  const life = new Lifecycle(log);
+  const stopped = life.untilSignal();
+  try {
+    const { db } = await provisionDatabase(config, log);
+    life.add('database pool', () => db.destroy());
+    const temporal = await connectTemporal(config);
+    await startWorker(config, log, db, temporal.address, life);
+  } catch (err) {
+    await life.stop();
+    throw err;
+  }
+  await stopped;
+}

@@ -3,6 +3,7 @@ import { createSkeletonActivities } from './skeleton.ts';
 import { createIntakeActivities } from './intake.ts';
 import { createReviewActivities } from './review.ts';
 import { createEvidenceActivities } from './evidence.ts';
+import { createWebhookActivities } from './webhooks.ts';
 
 export type { ActivityDeps, ActivitySettings } from './deps.ts';
 export { DEFAULT_ACTIVITY_SETTINGS } from './deps.ts';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIntakeActivities(deps),
     ...createReviewActivities(deps),
     ...createEvidenceActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -1,0 +1,49 @@
+import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import type { createWebhookActivities } from '../activities/webhooks.ts';
+
+type WebhookActivities = ReturnType<typeof createWebhookActivities>;
+
+export interface DeliverVerdictWebhooksInput {
+  claimId: string;
+  verdictId: string;
+  event: 'verdict.recorded' | 'verdict.corrected';
+}
+
+export interface DeliverVerdictWebhooksResult {
+  delivered: string[];
+  failed: string[];
+}
+
+const lookups = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+});
+
+// Must match WEBHOOK_MAX_ATTEMPTS in activities/webhooks.ts (a workflow may not import its value).
+const MAX_ATTEMPTS = 8;
+
+const delivery = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '30 seconds',
+  // 1 s, 2 s, 4 s ... capped at 10 min: a receiver down for an hour still gets the verdict.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: MAX_ATTEMPTS, nonRetryableErrorTypes: ['WebhookRejected', 'WebhookRemoved'] },
+});
+
+/**
+ * Started by the claim workflow (by name) after each recorded verdict: one delivery activity per subscription,
+ * in parallel, so one slow receiver never delays another.
+ */
+export async function deliverVerdictWebhooks(input: DeliverVerdictWebhooksInput): Promise<DeliverVerdictWebhooksResult> {
+  const targets = await lookups.listWebhookTargets({ verdictId: input.verdictId, event: input.event });
+  if (targets.length === 0) return { delivered: [], failed: [] };
+  const payload = await lookups.buildVerdictPayload(input);
+  const outcomes = await Promise.allSettled(targets.map((target) => delivery.deliverWebhook({ target, payload })));
+  const delivered: string[] = [];
+  const failed: string[] = [];
+  outcomes.forEach((o, i) => {
+    const id = targets[i]?.deliveryId ?? '?';
+    if (o.status === 'fulfilled') delivered.push(id);
+    else if (o.reason instanceof ActivityFailure) failed.push(id);
+    else throw o.reason;
+  });
+  return { delivered, failed };
+}

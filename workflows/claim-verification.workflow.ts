@@ -72,6 +72,19 @@ function reject(code: RejectionCode, message: string, details: { holder?: string
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [{ holder: details.holder ?? null, currentState: details.currentState ?? null }] });
 }
 
+/** A validator that meets a malformed request (missing fields, wrong types) refuses it as invalid instead of throwing a TypeError. */
+function guarded<A>(validate: (args: A) => unknown): (args: A) => void {
+  return (args) => {
+    if (typeof args !== 'object' || args === null) reject('invalid', 'the request needs an object argument');
+    try {
+      validate(args);
+    } catch (err) {
+      if (err instanceof ApplicationFailure) throw err;
+      reject('invalid', `malformed request: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+}
+
 function checkActor(actor: unknown): Actor {
   const parsed = actorSchema.safeParse(actor);
   if (!parsed.success) reject('invalid', `actor is invalid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
@@ -362,7 +375,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         await persist(`claim-${task.id}`, { tasks: [taskWrite(task)], event: { type: 'task_claimed', actor: args.actor.name, payload: { taskId: task.id, kind: task.kind } }, taskId: task.id });
         return result(task.id);
       }),
-    { validator: (args) => void validateClaim(args) },
+    { validator: guarded(validateClaim) },
   );
 
   setHandler(
@@ -378,7 +391,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         });
         return result(task.id);
       }),
-    { validator: (args) => void validateRelease(args) },
+    { validator: guarded(validateRelease) },
   );
 
   setHandler(
@@ -402,7 +415,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         });
         return result(task.id);
       }),
-    { validator: (args) => void validateSubmit(args) },
+    { validator: guarded(validateSubmit) },
   );
 
   setHandler(
@@ -428,7 +441,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         await recordVerdict(task, proposed.approvals.join(', '));
         return result(task.id);
       }),
-    { validator: (args) => void validateApproval(args) },
+    { validator: guarded(validateApproval) },
   );
 
   setHandler(
@@ -454,7 +467,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         });
         return result(task.id);
       }),
-    { validator: (args) => void validateSendBack(args) },
+    { validator: guarded(validateSendBack) },
   );
 
   setHandler(
@@ -472,7 +485,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         });
         return result(null);
       }),
-    { validator: validateWithdraw },
+    { validator: guarded(validateWithdraw) },
   );
 
   setHandler(
@@ -499,7 +512,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         });
         return result(active[0]?.id ?? null);
       }),
-    { validator: validateReprioritize },
+    { validator: guarded(validateReprioritize) },
   );
 
   function releaseToQueue(task: LiveTask): void {

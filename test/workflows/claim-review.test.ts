@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaimWorkflows, TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
-import { claimWorkflowId } from '../../workflows/messages.ts';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { claimTaskUpdate, claimWorkflowId } from '../../workflows/messages.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 import { ada, alice, bob, claimStatus, erin, eventTypes, fred, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
 
@@ -90,6 +91,8 @@ describe('claim verification workflow: review and approval', () => {
     expect(await handle.result()).toMatchObject({ status: 'verdict_recorded', verdictId: approved.verdictId, version: 1 });
     const history = await handle.fetchHistory();
     console.log(`[history] happy-path claim: ${history.events?.length ?? 0} events`);
+    // Far below the SDK's continue-as-new suggestion (thousands): a claim's history stays small.
+    expect(history.events?.length ?? 0).toBeLessThan(150);
     const description = await handle.describe();
     expect(description.searchAttributes).toMatchObject({ ClaimStatus: ['verdict_recorded'], ClaimId: [claimId], Priority: ['normal'] });
 
@@ -140,6 +143,7 @@ describe('claim verification workflow: review and approval', () => {
 
     const history = await env.client.workflow.getHandle(claimWorkflowId(claimId)).fetchHistory();
     console.log(`[history] claim with one send-back: ${history.events?.length ?? 0} events`);
+    expect(history.events?.length ?? 0).toBeLessThan(200);
   });
 
   it('refuses the reviewer as approver (four-eyes) and wrong roles, before anything is written', async () => {
@@ -192,6 +196,14 @@ describe('claim verification workflow: review and approval', () => {
     expect(wrongAssignee.message).toContain('alice');
     const wrongRelease = await rejection(flows.act(claimId, { type: 'release', taskId: review.id, actor: bob }));
     expect(wrongRelease.code).toBe('forbidden');
+
+    // A malformed request (no actor) straight to the workflow is refused as invalid, not a crash.
+    const raw = await env.client.workflow
+      .getHandle(claimWorkflowId(claimId))
+      .executeUpdate(claimTaskUpdate, { args: [{ taskId: review.id } as never] })
+      .catch((e: unknown) => e);
+    expect(raw).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((raw as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'invalid' });
 
     const invalid = await rejection(flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: { ...sampleVerdict, summary: '', citations: [] } }));
     expect(invalid.code).toBe('invalid');

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Db } from '../../db/index.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { createLogger, type Logger } from '../services/logger.ts';
 import { reportFatal } from './errors.ts';
@@ -100,6 +101,63 @@ program
   );
 
 // Further commands (ingest, users, sources) register below.
+
+program
+  .command('ingest')
+  .description('submit an article to a running claimdesk (CLAIMDESK_API_URL, CLAIMDESK_TOKEN); prints the article id and workflow')
+  .argument('<file>', 'article text file, or - for stdin')
+  .option('--title <title>', 'headline (default: the first non-empty line)')
+  .option('--url <url>', "where the article was published (becomes the ClaimReview's appearance)")
+  .option('--publisher <name>', 'who published it')
+  .option('--published-at <iso>', 'when it was published (ISO 8601)')
+  .option('--json', 'print the API response as JSON')
+  .action((file: string, opts: { title?: string; url?: string; publisher?: string; publishedAt?: string; json?: boolean }) =>
+    run(async () => {
+      const config = loadConfig();
+      const { runIngest } = await import('./ingest-command.ts');
+      return runIngest(file, { ...opts, apiUrl: config.CLAIMDESK_API_URL ?? `http://localhost:${config.PORT}`, token: config.CLAIMDESK_TOKEN }, {
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+        readStdin: async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+          return Buffer.concat(chunks);
+        },
+      });
+    }),
+  );
+
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const { config, log } = setup();
+  const { provisionDatabase, migrate } = await import('../services/runtime.ts');
+  const { pg, db } = await provisionDatabase(config, log);
+  try {
+    await migrate(db, log);
+    return await fn(db);
+  } finally {
+    await db.destroy();
+    await pg.stop();
+  }
+}
+const usersIo = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
+const users = program.command('users').description('manage API users and tokens (tokens are stored hashed and shown once)');
+users
+  .command('add')
+  .description('create a user and print their API token, alone on stdout')
+  .requiredOption('--name <name>', 'user name (shown as assignee and reviewer)')
+  .requiredOption('--role <role>', 'fact_checker, editor or admin')
+  .action((opts: { name: string; role: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersAdd(db, opts, usersIo))));
+users
+  .command('token')
+  .description('issue another token for an existing user, printed alone on stdout')
+  .requiredOption('--name <name>', 'user name')
+  .action((opts: { name: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersToken(db, opts, usersIo))));
+users
+  .command('revoke-token')
+  .description('revoke one token (--token) or every token of a user (--name); revoked tokens get 401')
+  .option('--token <token>', 'the token to revoke')
+  .option('--name <name>', 'revoke all of this user\'s tokens')
+  .action((opts: { token?: string; name?: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersRevoke(db, opts, usersIo))));
 
 program
   .command('sources')

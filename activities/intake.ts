@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps.ts';
 /** Matching key for prior verdicts: lower-case, punctuation stripped (so "14,500" and "14500" agree), digits kept. */
 export function claimFingerprint(text: string): string {
   return text
+    .normalize('NFKC')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s]/gu, '')
     .replace(/\s+/g, ' ')

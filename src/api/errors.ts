@@ -82,6 +82,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       const extra = status === 400 ? { errors: [{ field: '(body)', message: detail }] } : {};
       return reply.code(status).send(problemBody(status, detail, extra));
     }
+    // Postgres refuses NUL characters in text; that is the client's input, not our failure.
+    const pgCode = (err as { code?: unknown }).code;
+    if (pgCode === '22P05' || pgCode === '22021') {
+      const detail = 'text contains characters that cannot be stored (NUL)';
+      return reply.code(400).send(problemBody(400, detail, { errors: [{ field: '(body)', message: detail }] }));
+    }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send(problemBody(500, 'internal error'));
   });

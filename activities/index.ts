@@ -1,5 +1,4 @@
 import type { ActivityDeps } from './deps.ts';
-import { createSkeletonActivities } from './skeleton.ts';
 import { createIntakeActivities } from './intake.ts';
 import { createReviewActivities } from './review.ts';
 import { createEvidenceActivities } from './evidence.ts';
@@ -11,7 +10,6 @@ export { DEFAULT_ACTIVITY_SETTINGS } from './deps.ts';
 /** Returns every activity, closed over its dependencies (no module singletons, so tests build their own). Each area adds its factory here. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createSkeletonActivities(deps),
     ...createIntakeActivities(deps),
     ...createReviewActivities(deps),
     ...createEvidenceActivities(deps),

@@ -1,5 +1,4 @@
 // Bundle entry for the worker: every workflow the worker runs is exported here.
-export { skeletonWorkflow } from './skeleton.workflow.ts';
 export { claimVerificationWorkflow } from './claim-verification.workflow.ts';
 export { articleIntakeWorkflow } from './article-intake.workflow.ts';
 export { deliverVerdictWebhooks } from './webhook-delivery.workflow.ts';

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimFingerprint } from '../../activities/intake.ts';
+import { createClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 
+// The thinnest path through the real stack: the Temporal client the API uses → the dev server → a worker
+// → activities writing Postgres → the row read back.
 describe('walking skeleton: client → Temporal → worker → Postgres', () => {
   let env: TestEnv;
   let stopWorker: () => Promise<void>;
@@ -15,19 +19,22 @@ describe('walking skeleton: client → Temporal → worker → Postgres', () => 
     await env?.close();
   });
 
-  it('runs a workflow whose activity writes a row the test reads back', async () => {
-    const claim = await env.db
-      .insertInto('claims')
-      .values({ text: 'Cecot holds 14,500 people.', status: 'extracted', fingerprint: 'cecot holds 14500 people' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const workflowId = `skeleton-${claim.id}`;
-    const result = await env.client.workflow.execute('skeletonWorkflow', { taskQueue, workflowId, args: [claim.id] });
-    expect(result).toBe('researching');
+  it('a submitted claim reaches the review queue, written by the workflow', async () => {
+    const text = `Cecot held 14,500 people in August, 36 per cent of its capacity of 40,000 (${Date.now()}).`;
+    const claim = await env.db.insertInto('claims').values({ text, status: 'researching', fingerprint: claimFingerprint(text) }).returning('id').executeTakeFirstOrThrow();
+    const { workflowId } = await createClaimWorkflows(env.client, { taskQueue }).startClaim(claim.id);
+    expect(workflowId).toBe(`claim-${claim.id}`);
 
-    const row = await env.db.selectFrom('claims').select(['status', 'workflow_id']).where('id', '=', claim.id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ status: 'researching', workflow_id: workflowId });
-    const events = await env.db.selectFrom('claim_events').select(['type', 'actor']).where('claim_id', '=', claim.id).execute();
-    expect(events).toEqual([{ type: 'status_changed', actor: 'system' }]);
+    const deadline = Date.now() + 30_000;
+    let row = await env.db.selectFrom('claims').select(['status', 'workflow_id']).where('id', '=', claim.id).executeTakeFirstOrThrow();
+    while (row.status !== 'awaiting_review' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      row = await env.db.selectFrom('claims').select(['status', 'workflow_id']).where('id', '=', claim.id).executeTakeFirstOrThrow();
+    }
+    expect(row).toEqual({ status: 'awaiting_review', workflow_id: workflowId });
+    const tasks = await env.db.selectFrom('review_tasks').select(['kind', 'status']).where('claim_id', '=', claim.id).execute();
+    expect(tasks).toEqual([{ kind: 'review', status: 'open' }]);
+    const events = await env.db.selectFrom('claim_events').select('type').where('claim_id', '=', claim.id).execute();
+    expect(events.length).toBeGreaterThan(0);
   });
 });

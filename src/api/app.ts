@@ -6,6 +6,7 @@ import { RateLimiter, requireRole } from './auth.ts';
 import type { RouteContext } from './context.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
+import { problemSchema } from './schemas.ts';
 import { EventHub } from './events.ts';
 import { createMetrics } from './metrics.ts';
 import { articleRoutes } from './routes/articles.ts';
@@ -52,6 +53,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     heartbeatMs: deps.options?.heartbeatMs ?? 15_000,
   };
+
+  // Every /api route documents the problem+json answers it can give, without each route repeating them.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api') || !route.schema) return;
+    const response = { ...((route.schema.response as Record<string, unknown> | undefined) ?? {}) };
+    for (const code of [400, 401, 403, 404, 409, 413, 429]) response[code] ??= problemSchema;
+    route.schema = { ...route.schema, response };
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);

@@ -166,6 +166,8 @@ describe('task actions, claim actions and the remaining routes', () => {
     const after = (await h.req({ method: 'GET', url: '/api/webhooks?limit=200', token: h.tokens.editor })).json<{ items: { id: string }[] }>();
     expect(after.items.map((w) => w.id)).not.toContain(ids[0]);
     expect((await h.req({ method: 'GET', url: `/api/webhooks/${ids[1]}/deliveries`, token: h.tokens.editor })).json()).toEqual({ items: [], nextCursor: null });
+    // Subscriptions are global: leave none behind for other files' verdicts.
+    for (const id of ids.slice(1)) expect((await h.req({ method: 'DELETE', url: `/api/webhooks/${id}`, token: h.tokens.editor })).statusCode).toBe(204);
   });
 
   it('serves the OpenAPI document and its UI at /docs', async () => {
@@ -175,6 +177,8 @@ describe('task actions, claim actions and the remaining routes', () => {
       expect(doc.paths, path).toHaveProperty([path]);
     }
     expect(JSON.stringify(doc.paths['/api/tasks/{id}/verdict'])).toContain('rating');
+    expect(doc.paths['/api/tasks/{id}/claim']).toHaveProperty(['post', 'responses', '409']);
+    expect(doc.paths['/api/articles']).toHaveProperty(['post', 'responses', '413']);
     const ui = await h.req({ method: 'GET', url: '/docs' });
     expect([200, 302]).toContain(ui.statusCode);
   });

@@ -65,7 +65,8 @@ export function activitySettings(config: Config): ActivitySettings {
   };
 }
 
-async function startWorker(config: Config, log: Logger, db: Db, address: string, life: Lifecycle): Promise<void> {
+/** Starts the worker; returns the port of its SDK metrics endpoint, or null when that is off. */
+async function startWorker(config: Config, log: Logger, db: Db, address: string, life: Lifecycle): Promise<number | null> {
   let metricsPort = config.WORKER_METRICS_PORT;
   if (metricsPort > 0 && (await portAnswers('127.0.0.1', metricsPort, 300))) {
     log.warn(`port ${metricsPort} (WORKER_METRICS_PORT) is in use: worker SDK metrics are off`);
@@ -87,6 +88,7 @@ async function startWorker(config: Config, log: Logger, db: Db, address: string,
     await connection.close();
   });
   log.info({ taskQueue: config.TASK_QUEUE, metricsPort: metricsPort || null }, 'worker running');
+  return metricsPort || null;
 }
 
 async function startApi(config: Config, log: Logger, db: Db, databaseUrl: string, client: Client, life: Lifecycle): Promise<FastifyInstance> {
@@ -130,7 +132,7 @@ export async function runStart(config: Config, log: Logger, opts: { demo: boolea
     await migrate(db, log);
     const temporal = await provisionOwnTemporal(config, log);
     life.add('temporal', () => temporal.stop());
-    await startWorker(config, log, db, temporal.address, life);
+    const workerMetricsPort = await startWorker(config, log, db, temporal.address, life);
     const { client, connection } = await createTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
     life.add('temporal client', () => connection.close());
     const app = await startApi(config, log, db, pg.url, client, life);
@@ -139,7 +141,7 @@ export async function runStart(config: Config, log: Logger, opts: { demo: boolea
     printReady([
       `claimdesk ready in ${((Date.now() - started) / 1000).toFixed(1)}s`,
       `  API:          ${base}/api   (OpenAPI at ${base}/docs)`,
-      `  Health:       ${base}/healthz   Metrics: ${base}/metrics`,
+      `  Health:       ${base}/healthz   Metrics: ${base}/metrics${workerMetricsPort ? `   Worker SDK metrics: http://localhost:${workerMetricsPort}/metrics` : ''}`,
       `  Temporal:     ${temporal.address}${temporal.uiUrl ? `   UI: ${temporal.uiUrl}` : ''}`,
       `  Postgres:     ${pg.source}${pg.source === 'embedded' ? ` (data in ${config.stateDir}/postgres)` : ''}`,
       ...demoLines(demo),

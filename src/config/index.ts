@@ -47,7 +47,8 @@ export const configSchema = z.object({
   PUBLISHER_NAME: z.string().min(1).default('claimdesk newsroom'),
   PUBLISHER_URL: optionalUrl(['http:', 'https:']).default('http://localhost:3000'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
-  WORKER_METRICS_PORT: port(0),
+  // The worker's Temporal SDK metrics (Prometheus); 0 turns them off.
+  WORKER_METRICS_PORT: port(9464),
   SHUTDOWN_GRACE_MS: duration.default(10_000),
 });
 

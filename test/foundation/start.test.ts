@@ -52,6 +52,7 @@ describe('`claimdesk start` (what `npm start` runs)', () => {
       HOST: '127.0.0.1',
       TEMPORAL_DEV_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
+      WORKER_METRICS_PORT: String(await freePort()),
       ...(inject('temporalCliPath') ? { TEMPORAL_CLI_PATH: inject('temporalCliPath') } : {}),
     };
   });
@@ -72,6 +73,11 @@ describe('`claimdesk start` (what `npm start` runs)', () => {
     const health = await fetch(`http://127.0.0.1:${env.PORT}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ db: 'ok', temporal: 'ok' });
+
+    // The worker's Temporal SDK metrics are exposed for Prometheus beside the API's own /metrics.
+    const sdkMetrics = await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`);
+    expect(sdkMetrics.status).toBe(200);
+    expect(await sdkMetrics.text()).toMatch(/^temporal_\w+/m);
 
     // The demo article's claims are extracted and their workflows started.
     const db = createDb(databaseUrl, { max: 1 });

@@ -13,7 +13,7 @@ export interface LibraryFilters {
 }
 
 /** How many full-text hits are re-scored before the best few get snippets; bounds the work on common words. */
-const CANDIDATE_POOL = 100;
+const CANDIDATE_POOL = 50;
 const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=40, MinWords=18, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
 /** ts_headline parses the whole text it is given; long bodies are cut so one big report cannot dominate latency. */
 const HEADLINE_CHARS = 20_000;
@@ -25,14 +25,6 @@ function filterSql(f: LibraryFilters): RawBuilder<unknown> {
   if (f.publishedBefore) parts.push(sql`s.published_at < ${f.publishedBefore}`);
   if (f.publishedAfter) parts.push(sql`s.published_at > ${f.publishedAfter}`);
   return sql.join(parts, sql` AND `);
-}
-
-export interface LibraryLookupPlan {
-  keywords: string[];
-  /** null when the claim has nothing searchable. */
-  query: RawBuilder<LibraryHit> | null;
-  /** The wider query (any keyword) used when no source matches two keywords. */
-  fallback: RawBuilder<LibraryHit> | null;
 }
 
 export interface LibraryHit {
@@ -50,60 +42,145 @@ export interface LibraryHit {
   matched: string[];
 }
 
-function lookupSql(keywords: string[], match: RawBuilder<unknown>, filters: LibraryFilters, limit: number): RawBuilder<LibraryHit> {
+/** A claim keyword as Postgres normalises it, with the share of sources containing it (0 when rare or unknown). */
+export interface KeywordStat {
+  keyword: string;
+  /** The keyword's tsquery in Postgres' own text form (safe to cast back with ::tsquery); '' for stop words. */
+  query: string;
+  frequency: number;
+}
+
+/**
+ * Keyword document frequencies come from the planner statistics ANALYZE keeps for the tsvector column
+ * (pg_stats.most_common_elems), so they cost nothing to maintain; a lexeme not listed there is rare.
+ */
+export function keywordStatsSql(keywords: string[]): RawBuilder<KeywordStat & { sources: number }> {
+  return sql<KeywordStat & { sources: number }>`
+    WITH mce AS MATERIALIZED (
+      -- The frequency array carries three summary numbers past the end of the lexeme array: those rows pair with NULL.
+      SELECT m.e, m.f FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(e, f)
+      WHERE s.schemaname = current_schema() AND s.tablename = 'sources' AND s.attname = 'search' AND m.e IS NOT NULL
+    ), kw AS MATERIALIZED (
+      SELECT x.k, x.ord, plainto_tsquery('english', x.k)::text AS q, tsvector_to_array(to_tsvector('english', x.k)) AS lex
+      FROM unnest(${keywords}::text[]) WITH ORDINALITY AS x(k, ord)
+    )
+    SELECT kw.k AS keyword, kw.q AS query, coalesce(max(mce.f), 0)::float8 AS frequency,
+      (SELECT greatest(c.reltuples, 0)::float8 FROM pg_class c WHERE c.oid = 'sources'::regclass) AS sources
+    FROM kw LEFT JOIN mce ON mce.e = ANY(kw.lex)
+    GROUP BY kw.k, kw.ord, kw.q
+    ORDER BY kw.ord`;
+}
+
+/** Below this many sources every candidate is cheap to rank, so no keyword is left out of matching. */
+const PRUNE_FROM_SOURCES = 20_000;
+/** Keywords in fewer than this share of sources match alone; up to COMMON they must pair up; above it they only rank. */
+const RARE = 0.02;
+const COMMON = 0.2;
+const MAX_PAIRED = 4;
+
+export interface LibraryLookupPlan {
+  keywords: string[];
+  /**
+   * Which sources become candidates, as tsqueries in Postgres text form, most telling first: candidates are
+   * taken from the first tier, then the next, up to MAX_RANKED. Empty when the claim has nothing searchable.
+   */
+  tiers: string[];
+  /** Used when the tiers find nothing: any one of the claim's not-too-common keywords. */
+  fallback: string[];
+}
+
+const or = (parts: string[]) => parts.map((p) => `(${p})`).join(' | ');
+
+/**
+ * Which sources become candidates for a claim. Every keyword counts towards the rank, but matching must stay
+ * selective on a big library: rare keywords match on their own (first tier), middling ones in pairs (second
+ * tier), and very common ones ("year", "people") only add to the rank, unless they are all the claim has.
+ */
+export function planMatch(stats: Array<KeywordStat & { sources?: number }>): LibraryLookupPlan {
+  const usable = stats.filter((k) => k.query !== '');
+  const keywords = usable.map((k) => k.keyword);
+  if (usable.length === 0) return { keywords, tiers: [], fallback: [] };
+  const pairsOf = (ks: KeywordStat[]) => {
+    const pairs: string[] = [];
+    for (let i = 0; i < ks.length; i++) for (let j = i + 1; j < ks.length; j++) pairs.push(`${ks[i]?.query} & ${ks[j]?.query}`);
+    return pairs;
+  };
+  if ((stats[0]?.sources ?? 0) < PRUNE_FROM_SOURCES) {
+    // Small library: sources sharing two keywords with the claim, falling back to any one.
+    if (usable.length < 3) return { keywords, tiers: [or(usable.map((k) => k.query))], fallback: [] };
+    return { keywords, tiers: [or(pairsOf(usable))], fallback: [or(usable.map((k) => k.query))] };
+  }
+  const rare = usable.filter((k) => k.frequency < RARE);
+  // The GIN scan reads every listed keyword's posting list: pairs use only the least common few of the middling ones.
+  const mid = usable.filter((k) => k.frequency >= RARE && k.frequency < COMMON).sort((a, b) => a.frequency - b.frequency).slice(0, MAX_PAIRED);
+  const common = usable.filter((k) => k.frequency >= COMMON).sort((a, b) => a.frequency - b.frequency);
+  const tiers: string[] = [];
+  if (rare.length > 0) tiers.push(or(rare.map((k) => k.query)));
+  if (mid.length >= 2) tiers.push(or(pairsOf(mid)));
+  if (tiers.length === 0) {
+    // One middling keyword, or only common ones: the least common few together.
+    tiers.push([...mid, ...common].slice(0, 3).map((k) => `(${k.query})`).join(' & '));
+  }
+  return { keywords, tiers, fallback: mid.length > 0 ? [or(mid.map((k) => k.query))] : [] };
+}
+
+/**
+ * At most this many matching sources are ranked. On a query this unselective, sources matching the rarer
+ * keywords (the first tier) are always among them; the rest are the first found.
+ */
+const MAX_RANKED = 800;
+
+export function lookupSql(keywords: string[], tiers: string[], filters: LibraryFilters, limit: number): RawBuilder<LibraryHit> {
   const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
+  // Ranking every match is the cost on a big library, so the first cut uses ts_rank (term frequency, cheaper
+  // than cover density) on the matching terms only; the kept pool is then ranked properly on every keyword.
+  const matchTerms = sql`${or(tiers).replace(/&/g, '|')}::tsquery`;
   const titleProbe = keywords.join(' ');
-  // Stage 1 (index): sources matching `match`, best ts_rank_cd first, capped at CANDIDATE_POOL.
-  // Stage 2: re-score that pool by how many of the claim's keywords each source covers, title trigram
-  // similarity (catches near-identical titles) and the source's reliability. Stage 3: snippets for the few kept.
+  const where = filterSql(filters);
+  const tierScans = tiers.map((tier, i) => {
+    const earlier = tiers.slice(0, i).map((t) => sql` AND NOT (s.search @@ ${t}::tsquery)`);
+    return sql`(SELECT s.id, s.search FROM sources s WHERE s.search @@ ${tier}::tsquery${sql.join(earlier, sql``)} AND ${where})`;
+  });
+  // Stage 1 (index): candidates tier by tier, capped at MAX_RANKED, cut to CANDIDATE_POOL by ts_rank.
+  // Stage 2: re-score the pool by cover density on every keyword, how many of the claim's keywords each source
+  // covers, title trigram similarity (catches near-identical titles) and reliability. Stage 3: snippets.
   return sql<LibraryHit>`
     WITH kw AS MATERIALIZED (
       SELECT array_agg(plainto_tsquery('english', k)) AS qs, count(*)::float8 AS n FROM unnest(${keywords}::text[]) AS k
     )
     SELECT r.id, r.url, r.title, r.publisher, r.published_at, r.kind, r.reliability, r.rank, r.title_similarity, r.score,
-      ts_headline('english', left(s.body, ${HEADLINE_CHARS}), ${anyQuery}, ${HEADLINE_OPTIONS}) AS snippet,
-      ARRAY(SELECT k FROM unnest(${keywords}::text[]) AS k WHERE s.search @@ plainto_tsquery('english', k)) AS matched
+      ts_headline('english', left(r.body, ${HEADLINE_CHARS}), ${anyQuery}, ${HEADLINE_OPTIONS}) AS snippet,
+      ARRAY(SELECT k FROM unnest(${keywords}::text[]) AS k WHERE r.search @@ plainto_tsquery('english', k)) AS matched
     FROM (
       SELECT c.*, (0.4 * c.rank + 0.3 * c.coverage + 0.15 * c.title_similarity + 0.15 * c.reliability) AS score
       FROM (
-        SELECT p.*, (SELECT count(*) FROM unnest(kw.qs) AS q WHERE p.search @@ q)::float8 / kw.n AS coverage
+        SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability, s.search, s.body,
+          ts_rank_cd(s.search, ${anyQuery}, 32)::float8 AS rank,
+          similarity(s.title, ${titleProbe})::float8 AS title_similarity,
+          (SELECT count(*) FROM unnest(kw.qs) AS q WHERE s.search @@ q)::float8 / kw.n AS coverage
         FROM (
-          SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability, s.search,
-            ts_rank_cd(s.search, ${anyQuery}, 32)::float8 AS rank,
-            similarity(s.title, ${titleProbe})::float8 AS title_similarity
-          FROM sources s
-          WHERE s.search @@ (${match}) AND ${filterSql(filters)}
-          ORDER BY ts_rank_cd(s.search, ${anyQuery}, 32) DESC, s.id DESC
+          SELECT m.id, ts_rank(m.search, ${matchTerms}) AS first_cut
+          FROM (${sql.join(tierScans, sql` UNION ALL `)} LIMIT ${MAX_RANKED}) m
+          ORDER BY first_cut DESC, m.id DESC
           LIMIT ${CANDIDATE_POOL}
-        ) p CROSS JOIN kw
+        ) p
+        JOIN sources s ON s.id = p.id
+        CROSS JOIN kw
       ) c
       ORDER BY score DESC, c.id DESC
       LIMIT ${limit}
-    ) r JOIN sources s ON s.id = r.id
+    ) r
     ORDER BY r.score DESC, r.id DESC`;
 }
 
-/**
- * The SQL a library lookup runs for a claim text: sources matching at least two of the claim's keywords
- * (or any one, as a fallback), ranked by ts_rank_cd, title similarity and reliability. Exposed for the benchmark.
- */
-export function planLibraryLookup(text: string, filters: LibraryFilters = {}, limit = 10): LibraryLookupPlan {
-  const { keywords } = queryTerms(truncateForSearch(text));
-  if (keywords.length === 0) return { keywords, query: null, fallback: null };
-  const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
-  if (keywords.length < 3) return { keywords, query: lookupSql(keywords, anyQuery, filters, limit), fallback: null };
-  const pairs: RawBuilder<unknown>[] = [];
-  for (let i = 0; i < keywords.length; i++) {
-    for (let j = i + 1; j < keywords.length; j++) pairs.push(sql`websearch_to_tsquery('english', ${`${keywords[i]} ${keywords[j]}`})`);
-  }
-  return { keywords, query: lookupSql(keywords, sql.join(pairs, sql` || `), filters, limit), fallback: lookupSql(keywords, anyQuery, filters, limit) };
-}
-
 export async function lookupLibrary(db: DbOrTrx, text: string, filters: LibraryFilters = {}, limit = 10): Promise<{ keywords: string[]; hits: LibraryHit[] }> {
-  const plan = planLibraryLookup(text, filters, limit);
-  if (!plan.query) return { keywords: plan.keywords, hits: [] };
-  let { rows } = await plan.query.execute(db);
-  if (rows.length === 0 && plan.fallback) rows = (await plan.fallback.execute(db)).rows;
+  const { keywords: candidates } = queryTerms(truncateForSearch(text));
+  if (candidates.length === 0) return { keywords: [], hits: [] };
+  const { rows: stats } = await keywordStatsSql(candidates).execute(db);
+  const plan = planMatch(stats);
+  if (plan.tiers.length === 0) return { keywords: plan.keywords, hits: [] };
+  let { rows } = await lookupSql(plan.keywords, plan.tiers, filters, limit).execute(db);
+  if (rows.length === 0 && plan.fallback.length > 0) rows = (await lookupSql(plan.keywords, plan.fallback, filters, limit).execute(db)).rows;
   return { keywords: plan.keywords, hits: rows };
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { ServiceError as TemporalServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
 export interface FieldError {
@@ -46,6 +47,17 @@ function fieldPath(instancePath: string | undefined, params: unknown): string {
   return missing ?? '(body)';
 }
 
+const PG_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+/** A dependency outage is a 503 the client may retry, not a 500: says which one, nothing more. */
+function unavailable(err: unknown): 'the database' | 'the workflow service' | null {
+  if (err instanceof TemporalServiceError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcServiceError(err)) return 'the workflow service';
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && PG_CONNECTION_CODES.has(code)) return 'the database';
+  if (err instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(err.message)) return 'the database';
+  return null;
+}
+
 /** The one error handler: problem+json for everything, 5xx detail stays in the log. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpProblem | Error, req, reply) => {
@@ -87,6 +99,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (pgCode === '22P05' || pgCode === '22021') {
       const detail = 'text contains characters that cannot be stored (NUL)';
       return reply.code(400).send(problemBody(400, detail, { errors: [{ field: '(body)', message: detail }] }));
+    }
+    const down = unavailable(err);
+    if (down) {
+      req.log.warn({ err }, `${down} unavailable`);
+      void reply.header('Retry-After', '5');
+      return reply.code(503).send(problemBody(503, `${down} is unavailable; try again shortly`));
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send(problemBody(500, 'internal error'));

@@ -37,6 +37,11 @@ describe('GET /healthz', () => {
       const body = res.json<{ db: string; temporal: string }>();
       expect(body.db).toMatch(/^down/);
       expect(body.temporal).toBe('ok');
+      // Any route that needs the database says so with a retryable 503, not a 500.
+      const api = await broken.inject({ method: 'GET', url: '/api/claims', headers: { authorization: 'Bearer cdk_whatever' } });
+      expect(api.statusCode).toBe(503);
+      expect(api.headers['retry-after']).toBe('5');
+      expect(api.json()).toMatchObject({ status: 503, detail: 'the database is unavailable; try again shortly' });
     } finally {
       await broken.close();
       await deadDb.destroy();

@@ -1,10 +1,13 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -144,6 +147,9 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       tick += 1;
     });
   }
+
+  // The evidence step in flight, so a withdrawal can cancel it instead of waiting out a provider's retries.
+  let research: CancellationScope | null = null;
 
   const claimKeyPrefix = (): string => `${s.workflowId}:v${s.version}`;
 
@@ -475,6 +481,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
     (args) =>
       exclusive(async () => {
         validateWithdraw(args);
+        if (research && patched('withdraw-cancels-research')) research.cancel();
         const cancelled = s.tasks.filter(isActive);
         for (const t of cancelled) closeTask(t, 'cancelled');
         s.stage = 'withdrawn';
@@ -597,13 +604,23 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       ];
       for (const [name, step] of steps) {
         if (isTerminal(s)) break;
+        const scope = new CancellationScope();
+        research = scope;
         try {
-          await step({ claimId: s.claimId });
+          await scope.run(() => step({ claimId: s.claimId }));
         } catch (err) {
+          // Withdrawn meanwhile (the step cancelled, or failing late): nothing more is written for this claim.
+          if (isTerminal(s)) break;
+          // The workflow itself was cancelled: that is not a provider failure.
+          if (isCancellation(err)) throw err;
           // Evidence helps the reviewer but is not required: a failed provider is recorded, the claim goes on.
           const message = errorMessage(err);
           s.evidenceProviderFailures.push(`${name}: ${message}`);
-          await exclusive(() => persist(`evidence-failed-${name}`, { event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } }));
+          await exclusive(async () => {
+            if (!isTerminal(s)) await persist(`evidence-failed-${name}`, { event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } });
+          });
+        } finally {
+          research = null;
         }
       }
       if (!isTerminal(s)) {

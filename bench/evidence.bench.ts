@@ -171,6 +171,7 @@ async function main(): Promise<void> {
     }
     const providerMs: number[] = [];
     const rawMs: number[] = [];
+    const perClaim = new Map<string, number[]>();
     let found = 0;
     for (let round = 0; round < ROUNDS; round++) {
       for (const p of plans) {
@@ -180,7 +181,9 @@ async function main(): Promise<void> {
           const s = performance.now();
           if (which === 'provider') found += await runProvider(p.text);
           else await runRaw(p);
-          (which === 'provider' ? providerMs : rawMs).push(performance.now() - s);
+          const ms = performance.now() - s;
+          (which === 'provider' ? providerMs : rawMs).push(ms);
+          if (which === 'provider') perClaim.set(p.text, [...(perClaim.get(p.text) ?? []), ms]);
         }
       }
     }
@@ -208,6 +211,10 @@ async function main(): Promise<void> {
     console.log(`library provider   ${pp50.toFixed(2).padStart(9)} ${pp95.toFixed(2).padStart(9)}`);
     console.log(`same SQL, raw pg   ${rp50.toFixed(2).padStart(9)} ${rp95.toFixed(2).padStart(9)}`);
     console.log(`searchSources      ${quantile(searchMs, 0.5).toFixed(2).padStart(9)} ${quantile(searchMs, 0.95).toFixed(2).padStart(9)}   (GET /api/sources?q=, limit 50)`);
+    const slowest = [...perClaim].map(([text, ms]) => ({ text, median: [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)] ?? 0 })).sort((a, b) => b.median - a.median).slice(0, 3);
+    console.log('');
+    console.log('slowest claims (median ms):');
+    for (const c of slowest) console.log(`  ${c.median.toFixed(1).padStart(6)}  ${c.text.slice(0, 90)}`);
     console.log('');
     console.log(`provider p95 / target:   ${pp95.toFixed(2)} / ${TARGET_P95_MS} ms = ${(pp95 / TARGET_P95_MS).toFixed(2)}  ${ok(pp95 <= TARGET_P95_MS)}`);
     console.log(`provider / raw, p50:     ${(pp50 / rp50).toFixed(2)} (limit ${TARGET_RATIO})  ${ok(pp50 / rp50 <= TARGET_RATIO)}`);

@@ -70,6 +70,15 @@ export interface TransitionResult {
   verdictId: string | null;
 }
 
+export interface LeaseRenewalInput {
+  claimId: string;
+  taskId: string;
+  holder: string;
+  leaseExpiresAt: number;
+  /** The claim's status, for the live-update notification. */
+  status: ClaimStatus;
+}
+
 export interface BeginRunInput {
   claimId: string;
   workflowId: string;
@@ -183,6 +192,30 @@ export function createReviewActivities(deps: ActivityDeps) {
           .onConflict((oc) => oc.column('idempotency_key').doNothing())
           .execute();
         return checks;
+      });
+    },
+
+    /**
+     * Moves a held task's lease forward. No claim_event: a reviewer's client renews every few minutes, and the
+     * audit trail keeps the claim, release and expiry that matter. Idempotent without a key: the lease only
+     * moves forward and only while the same person still holds the task, so a retried or late attempt never
+     * shortens a newer lease nor touches a task that was released, completed or taken by someone else.
+     */
+    async renewTaskLease(input: LeaseRenewalInput): Promise<{ applied: boolean }> {
+      return db.transaction().execute(async (trx) => {
+        const lease = new Date(input.leaseExpiresAt);
+        const updated = await trx
+          .updateTable('review_tasks')
+          .set({ lease_expires_at: lease })
+          .where('id', '=', input.taskId)
+          .where('claim_id', '=', input.claimId)
+          .where('status', '=', 'claimed')
+          .where('assignee', '=', input.holder)
+          .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', lease)]))
+          .executeTakeFirst();
+        const applied = updated.numUpdatedRows > 0n;
+        if (applied) await notify(trx, { claimId: input.claimId, taskId: input.taskId, type: 'lease_renewed', status: input.status });
+        return { applied };
       });
     },
 

@@ -30,6 +30,7 @@ import {
   claimTaskUpdate,
   priorityKey,
   releaseTaskUpdate,
+  renewLeaseUpdate,
   reprioritizeUpdate,
   sendBackUpdate,
   submitVerdictUpdate,
@@ -316,6 +317,13 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
     return task;
   }
 
+  function validateRenewal(args: { taskId: string; actor: Actor }): LiveTask {
+    const actor = checkActor(args.actor);
+    const task = findTask(args.taskId);
+    requireHeldBy(task, actor);
+    return task;
+  }
+
   function validateSubmit(args: { taskId: string; actor: Actor; verdict: VerdictInput }): { task: LiveTask; verdict: VerdictInput } {
     const actor = checkActor(args.actor);
     const task = findTask(args.taskId);
@@ -370,7 +378,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
     (args) =>
       exclusive(async () => {
         const task = validateClaim(args);
-        if (task.status === 'claimed') return result(task.id); // already theirs: nothing to write
+        // Already theirs: claiming again says they are still at it, so the lease restarts.
+        if (task.status === 'claimed') return renewLease(task);
         const now = Date.now();
         task.status = 'claimed';
         task.assignee = args.actor.name;
@@ -399,6 +408,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       }),
     { validator: guarded(validateRelease) },
   );
+
+  setHandler(renewLeaseUpdate, (args) => exclusive(() => renewLease(validateRenewal(args))), { validator: guarded(validateRenewal) });
 
   setHandler(
     submitVerdictUpdate,
@@ -521,6 +532,15 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       }),
     { validator: guarded(validateReprioritize) },
   );
+
+  /** The holder is active: the lease counts again from now, and the main loop re-arms its timer (tick). */
+  async function renewLease(task: LiveTask): Promise<TaskActionResult> {
+    const assignee = task.assignee;
+    if (task.status !== 'claimed' || assignee === null) reject('invalid_state', `task ${task.id} is ${task.status}`, { currentState: task.status });
+    task.leaseExpiresAt = Date.now() + policy.leaseMs;
+    await writes.renewTaskLease({ claimId: s.claimId, taskId: task.id, holder: assignee, leaseExpiresAt: task.leaseExpiresAt, status: s.status });
+    return result(task.id);
+  }
 
   function releaseToQueue(task: LiveTask): void {
     const now = Date.now();

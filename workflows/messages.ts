@@ -132,6 +132,8 @@ export const submitVerdictUpdate = defineUpdate<TaskActionResult, [{ taskId: str
 export const approveUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor }]>('approve');
 export const sendBackUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor; comment: string }]>('sendBack');
 export const withdrawUpdate = defineUpdate<TaskActionResult, [{ actor: Actor; reason: string }]>('withdraw');
+/** The holder is still working: the lease restarts from now (policy.leaseMs). */
+export const renewLeaseUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor }]>('renewLease');
 export const reprioritizeUpdate = defineUpdate<TaskActionResult, [{ actor: Actor; priority: Priority }]>('reprioritize');
 
 export const claimStateQuery = defineQuery<ClaimLiveState>('claimState');

@@ -10,6 +10,7 @@ import {
   claimTaskUpdate,
   claimWorkflowId,
   releaseTaskUpdate,
+  renewLeaseUpdate,
   reprioritizeUpdate,
   sendBackUpdate,
   submitVerdictUpdate,
@@ -24,6 +25,7 @@ import {
 export type TaskAction =
   | { type: 'claim'; taskId: string; actor: Actor }
   | { type: 'release'; taskId: string; actor: Actor }
+  | { type: 'renewLease'; taskId: string; actor: Actor }
   | { type: 'submitVerdict'; taskId: string; actor: Actor; verdict: VerdictInput }
   | { type: 'approve'; taskId: string; actor: Actor }
   | { type: 'sendBack'; taskId: string; actor: Actor; comment: string }
@@ -108,6 +110,8 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
           return await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: action.taskId, actor: action.actor }] });
         case 'release':
           return await handle.executeUpdate(releaseTaskUpdate, { args: [{ taskId: action.taskId, actor: action.actor }] });
+        case 'renewLease':
+          return await handle.executeUpdate(renewLeaseUpdate, { args: [{ taskId: action.taskId, actor: action.actor }] });
         case 'submitVerdict':
           return await handle.executeUpdate(submitVerdictUpdate, { args: [{ taskId: action.taskId, actor: action.actor, verdict: action.verdict }] });
         case 'approve':

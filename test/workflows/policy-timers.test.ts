@@ -82,6 +82,53 @@ describe('claim verification workflow: policy timers', () => {
     await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'test cleanup' });
   });
 
+  it('keeps a renewed lease past its original expiry; refuses renewals by anyone but the holder; releases once idle', async () => {
+    // A longer lease than `quick`, so each renewal (every 800 ms) has seconds to spare on a loaded machine.
+    const renewing = createClaimWorkflows(env.client, { taskQueue, policy: { ...quick, claimSlaMs: { low: 60_000, normal: 60_000, high: 60_000, urgent: 60_000 }, leaseMs: 4000 } });
+    const claimId = await insertClaim(env.db);
+    await renewing.startClaim(claimId);
+    const review = await waitForTask(env.db, claimId, 'review');
+
+    const notClaimed = await renewing.act(claimId, { type: 'renewLease', taskId: review.id, actor: alice }).catch((e: unknown) => e);
+    expect(notClaimed).toMatchObject({ code: 'invalid_state', currentState: 'open' });
+    await renewing.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+    const original = (await tasksOf(env.db, claimId))[0]!.lease_expires_at!.getTime();
+    const eventsAfterClaim = await eventTypes(env.db, claimId);
+
+    const notHolder = await renewing.act(claimId, { type: 'renewLease', taskId: review.id, actor: bob }).catch((e: unknown) => e);
+    expect(notHolder).toMatchObject({ code: 'forbidden', holder: 'alice' });
+    const editor = await renewing.act(claimId, { type: 'renewLease', taskId: review.id, actor: erin }).catch((e: unknown) => e);
+    expect(editor).toMatchObject({ code: 'forbidden', holder: 'alice' });
+
+    // Alice keeps working: renew until well past the lease she got when she claimed.
+    let renewals = 0;
+    while (Date.now() < original + 1500) {
+      const renewed = await renewing.act(claimId, { type: 'renewLease', taskId: review.id, actor: alice });
+      expect(renewed).toMatchObject({ claimId, status: 'in_review', taskId: review.id });
+      renewals += 1;
+      await new Promise((r) => setTimeout(r, 800));
+    }
+    expect(renewals).toBeGreaterThan(2);
+    const kept = (await tasksOf(env.db, claimId))[0]!;
+    expect(kept).toMatchObject({ status: 'claimed', assignee: 'alice' });
+    expect(kept.lease_expires_at!.getTime()).toBeGreaterThan(original);
+    const live = await renewing.liveState(claimId);
+    expect(live.tasks[0]!.leaseExpiresAt).toBe(kept.lease_expires_at!.getTime());
+    // Renewals update the task row, not the audit trail.
+    expect(await eventTypes(env.db, claimId)).toEqual(eventsAfterClaim);
+
+    // Claiming a task she already holds counts as activity too.
+    await renewing.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+    expect((await tasksOf(env.db, claimId))[0]!.lease_expires_at!.getTime()).toBeGreaterThanOrEqual(kept.lease_expires_at!.getTime());
+
+    // Then she goes idle: the lease runs out and the task goes back to the queue.
+    await eventually('lease expiry after the last renewal', async () => (await eventTypes(env.db, claimId)).includes('lease_expired'));
+    expect((await tasksOf(env.db, claimId))[0]).toMatchObject({ status: 'open', assignee: null, lease_expires_at: null });
+    const late = await renewing.act(claimId, { type: 'renewLease', taskId: review.id, actor: alice }).catch((e: unknown) => e);
+    expect(late).toMatchObject({ code: 'invalid_state' });
+    await renewing.act(claimId, { type: 'withdraw', actor: erin, reason: 'test cleanup' });
+  });
+
   it('reprioritizes an open claim (editor only), restarting its SLA under the new priority', async () => {
     const claimId = await insertClaim(env.db);
     const slow = createClaimWorkflows(env.client, { taskQueue });

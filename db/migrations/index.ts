@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.ts';
 import * as m0004 from './0004-webhooks.ts';
+import * as m0005 from './0005-claims-text-search.ts';
 
 // Explicit, ordered index: a migration is listed here once and never edited after it lands.
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0004-webhooks': m0004,
+  '0005-claims-text-search': m0005,
 };

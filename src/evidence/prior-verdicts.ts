@@ -166,7 +166,8 @@ export async function findPriorVerdicts(
   const { keywords } = queryTerms(probe);
   if (keywords.length === 0) return [];
   const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
-  // Candidates: rated claims sharing a keyword or looking alike by trigrams (latest verdict of each).
+  // Candidates: rated claims sharing a keyword (claims_text_fts_idx) or alike by trigrams (claims_text_trgm_idx),
+  // each with its latest verdict.
   const { rows } = await sql<{
     claim_id: string;
     text: string;
@@ -177,11 +178,11 @@ export async function findPriorVerdicts(
     recorded_at: Date;
   }>`
     SELECT c.id AS claim_id, c.text, v.id AS verdict_id, v.version, v.rating, v.summary, v.recorded_at
-    FROM (SELECT DISTINCT ON (claim_id) id, claim_id, version, rating, summary, recorded_at FROM verdicts ORDER BY claim_id, version DESC) v
-    JOIN claims c ON c.id = v.claim_id
-    WHERE c.id <> ${opts.excludeClaimId ?? '0'}::bigint
+    FROM claims c
+    JOIN LATERAL (SELECT id, version, rating, summary, recorded_at FROM verdicts WHERE claim_id = c.id ORDER BY version DESC LIMIT 1) v ON true
+    WHERE (to_tsvector('english', c.text) @@ ${anyQuery} OR c.text % ${probe})
+      AND c.id <> ${opts.excludeClaimId ?? '0'}::bigint
       AND c.status <> 'withdrawn'
-      AND (to_tsvector('english', c.text) @@ ${anyQuery} OR similarity(c.text, ${probe}) > 0.2)
     ORDER BY ts_rank_cd(to_tsvector('english', c.text), ${anyQuery}) DESC, c.id DESC
     LIMIT 200`.execute(db);
   if (rows.length === 0) return [];

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
 import { RATING_REGISTRY, isRating } from '../domain/ratings.ts';
 import { extractQuantities } from '../extraction/index.ts';
@@ -18,6 +18,8 @@ export const DEFAULT_MATCH_THRESHOLDS: MatchThresholds = { suggest: 0.35, confir
 
 /** A conflict caps the score this far below `confirm`, so "rose" never duplicates "fell" however alike the words are. */
 const CONFLICT_PENALTY = 0.6;
+/** Matching claims examined per lookup: bounds the cost when a claim's words are everywhere. */
+const MAX_SCANNED = 2000;
 
 export type ConflictKind = 'direction' | 'negation' | 'entity' | 'year' | 'figure';
 export interface MeaningConflict {
@@ -166,6 +168,12 @@ export async function findPriorVerdicts(
   const { keywords } = queryTerms(probe);
   if (keywords.length === 0) return [];
   const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
+  // A duplicate shares several words with the claim: with three or more keywords, candidates must share two.
+  const pairs: RawBuilder<unknown>[] = [];
+  for (let i = 0; i < keywords.length; i++) {
+    for (let j = i + 1; j < keywords.length; j++) pairs.push(sql`websearch_to_tsquery('english', ${`${keywords[i]} ${keywords[j]}`})`);
+  }
+  const match = keywords.length >= 3 ? sql`(${sql.join(pairs, sql` || `)})` : anyQuery;
   // Candidates: rated claims sharing a keyword (claims_text_fts_idx) or alike by trigrams (claims_text_trgm_idx),
   // each with its latest verdict.
   const { rows } = await sql<{
@@ -178,11 +186,15 @@ export async function findPriorVerdicts(
     recorded_at: Date;
   }>`
     SELECT c.id AS claim_id, c.text, v.id AS verdict_id, v.version, v.rating, v.summary, v.recorded_at
-    FROM claims c
+    FROM (
+      SELECT c.id, c.text FROM claims c
+      WHERE (to_tsvector('english', c.text) @@ ${match} OR c.text % ${probe})
+        AND c.id <> ${opts.excludeClaimId ?? '0'}::bigint
+        AND c.status <> 'withdrawn'
+        AND EXISTS (SELECT 1 FROM verdicts x WHERE x.claim_id = c.id)
+      LIMIT ${MAX_SCANNED}
+    ) c
     JOIN LATERAL (SELECT id, version, rating, summary, recorded_at FROM verdicts WHERE claim_id = c.id ORDER BY version DESC LIMIT 1) v ON true
-    WHERE (to_tsvector('english', c.text) @@ ${anyQuery} OR c.text % ${probe})
-      AND c.id <> ${opts.excludeClaimId ?? '0'}::bigint
-      AND c.status <> 'withdrawn'
     ORDER BY ts_rank_cd(to_tsvector('english', c.text), ${anyQuery}) DESC, c.id DESC
     LIMIT 200`.execute(db);
   if (rows.length === 0) return [];

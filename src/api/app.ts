@@ -52,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       };
     },
     heartbeatMs: deps.options?.heartbeatMs ?? 15_000,
+    dashboardCacheMs: deps.options?.dashboardCacheMs ?? 2000,
   };
 
   // Every /api route documents the problem+json answers it can give, without each route repeating them.

@@ -16,4 +16,6 @@ export interface RouteContext {
   access(rule: Access): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** SSE heartbeat interval; tests shorten it. */
   heartbeatMs: number;
+  /** How long a computed dashboard is served again; 0 in tests that need fresh figures. */
+  dashboardCacheMs: number;
 }

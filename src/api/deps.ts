@@ -13,6 +13,6 @@ export interface AppDeps {
   log: Logger;
   /** The SSE hub opens its own LISTEN connection with this. */
   databaseUrl: string;
-  /** Overrides for tests: SSE heartbeat interval. */
-  options?: { heartbeatMs?: number };
+  /** Overrides for tests: SSE heartbeat interval, dashboard cache lifetime. */
+  options?: { heartbeatMs?: number; dashboardCacheMs?: number };
 }

@@ -30,7 +30,7 @@ export async function uniqueUser(env: TestEnv, role: Role, prefix: string = role
   return { name, token };
 }
 
-export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; policy?: ReviewPolicy } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy } = {}): Promise<ApiHarness> {
   const env = await openTestEnv();
   const taskQueue = uniqueTaskQueue('api');
   const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
@@ -43,7 +43,7 @@ export async function openApiHarness(opts: { worker?: boolean; config?: Record<s
     config,
     log: testLogger,
     databaseUrl: env.databaseUrl,
-    options: { heartbeatMs: opts.heartbeatMs ?? 15_000 },
+    options: { heartbeatMs: opts.heartbeatMs ?? 15_000, dashboardCacheMs: opts.dashboardCacheMs ?? 0 },
   });
   const users = {
     fact_checker: await uniqueUser(env, 'fact_checker', 'fc'),

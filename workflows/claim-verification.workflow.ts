@@ -152,7 +152,9 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   // The evidence step in flight, so a withdrawal can cancel it instead of waiting out a provider's retries.
   let research: CancellationScope | null = null;
 
-  const claimKeyPrefix = (): string => `${s.workflowId}:v${s.version}`;
+  // Scoped to the run chain (continue-as-new keeps firstExecutionRunId): a later correction run of the same
+  // version, after a withdrawn one, must not find the withdrawn run's writes and skip its own as already applied.
+  const claimKeyPrefix = (): string => `${s.workflowId}:${info.firstExecutionRunId}:v${s.version}`;
 
   let lastAttrs = '';
   function syncSearchAttributes(): void {
@@ -496,10 +498,18 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         const cancelled = s.tasks.filter(isActive);
         for (const t of cancelled) closeTask(t, 'cancelled');
         s.stage = 'withdrawn';
+        const payload = { reason: args.reason.trim(), cancelledTaskIds: cancelled.map((t) => t.id) };
+        if (s.mode === 'correction' && s.supersedes !== null) {
+          // Withdrawing a correction abandons the reopening, not the claim: the recorded verdict stands (and stays
+          // published), and the claim can be corrected again later.
+          s.status = 'verdict_recorded';
+          await persist('withdraw', { tasks: cancelled.map((t) => taskWrite(t)), event: { type: 'correction_withdrawn', actor: args.actor.name, payload: { ...payload, standingVerdictId: s.supersedes } } });
+          return result(null);
+        }
         s.status = 'withdrawn';
         await persist('withdraw', {
           tasks: cancelled.map((t) => taskWrite(t)),
-          event: { type: 'withdrawn', actor: args.actor.name, payload: { reason: args.reason.trim(), cancelledTaskIds: cancelled.map((t) => t.id) } },
+          event: { type: 'withdrawn', actor: args.actor.name, payload },
         });
         return result(null);
       }),

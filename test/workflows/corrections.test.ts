@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClaimWorkflows, TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { claimWorkflowId, webhookWorkflowId } from '../../workflows/messages.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { alice, bob, claimStatus, erin, eventsOf, fred, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+import { alice, bob, claimStatus, erin, eventsOf, eventually, fred, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
 
 describe('claim verification workflow: corrections', () => {
   let env: TestEnv;
@@ -84,6 +84,43 @@ describe('claim verification workflow: corrections', () => {
       const webhook = await env.client.workflow.getHandle(webhookWorkflowId(id)).describe();
       expect(webhook.type).toBe('deliverVerdictWebhooks');
     }
+  });
+
+  it('withdrawing a correction leaves the recorded verdict standing, and a later correction still works', async () => {
+    const claimId = await insertClaim(env.db);
+    await flows.startClaim(claimId);
+    const v1 = await toVerdict(claimId);
+    await flows.requestCorrection(claimId, erin, 'A reader says the figure is wrong.');
+    const dropped = await eventually('correction review task', async () => (await tasksOf(env.db, claimId)).find((t) => t.kind === 'review' && t.status === 'open'));
+    await flows.act(claimId, { type: 'claim', taskId: dropped.id, actor: bob });
+
+    // The editor finds the reader was mistaken: the correction is withdrawn, version 1 still stands.
+    const withdrawn = await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'the reader misread the table' });
+    expect(withdrawn.status).toBe('verdict_recorded');
+    expect(await env.client.workflow.getHandle(claimWorkflowId(claimId)).result()).toMatchObject({ status: 'verdict_recorded', version: null });
+    expect(await claimStatus(env.db, claimId)).toBe('verdict_recorded');
+    expect((await tasksOf(env.db, claimId)).find((t) => t.id === dropped.id)).toMatchObject({ status: 'cancelled' });
+    const description = await env.client.workflow.getHandle(claimWorkflowId(claimId)).describe();
+    expect(description.searchAttributes).toMatchObject({ ClaimStatus: ['verdict_recorded'] });
+    expect(await env.db.selectFrom('verdicts').select('id').where('claim_id', '=', claimId).execute()).toEqual([{ id: v1 }]);
+    expect((await eventsOf(env.db, claimId)).at(-1)).toMatchObject({ type: 'correction_withdrawn', actor: 'erin', payload: { standingVerdictId: v1, cancelledTaskIds: [dropped.id] } });
+
+    // A later correction opens its own round (its writes do not collide with the withdrawn run's) and records version 2.
+    await flows.requestCorrection(claimId, fred, 'The office revised the figure.');
+    const review = await eventually('second correction review task', async () => (await tasksOf(env.db, claimId)).find((t) => t.kind === 'review' && t.status === 'open'));
+    expect(review.id).not.toBe(dropped.id);
+    expect(review.comment).toBe('The office revised the figure.');
+    await flows.act(claimId, { type: 'claim', taskId: review.id, actor: bob });
+    await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: bob, verdict: { ...sampleVerdict, rating: 'half_true' } });
+    const approval = await waitForTask(env.db, claimId, 'approval');
+    await flows.act(claimId, { type: 'claim', taskId: approval.id, actor: fred });
+    const done = await flows.act(claimId, { type: 'approve', taskId: approval.id, actor: fred });
+    expect(done.status).toBe('verdict_recorded');
+    const verdicts = await env.db.selectFrom('verdicts').select(['id', 'version', 'supersedes', 'correction_reason']).where('claim_id', '=', claimId).orderBy('version').execute();
+    expect(verdicts).toEqual([
+      { id: v1, version: 1, supersedes: null, correction_reason: null },
+      { id: done.verdictId, version: 2, supersedes: v1, correction_reason: 'The office revised the figure.' },
+    ]);
   });
 
   it('refuses a correction for a withdrawn claim', async () => {

@@ -68,7 +68,8 @@ export function createEvidenceActivities(deps: ActivityDeps, opts: EvidenceActiv
           throw ApplicationFailure.nonRetryable(err.message, err.code === 'auth' ? 'FactCheckAuthError' : 'FactCheckRequestError');
         }
         // Rate limits, outages and timeouts: a plain error, so Temporal retries with backoff.
-        throw err instanceof Error ? new Error(err.message) : err;
+        if (err instanceof FactCheckError) throw new Error(err.message);
+        throw err;
       }
       await recordEvidence(deps.db, claim.id, candidates);
       return { found: candidates.length };

@@ -45,6 +45,16 @@ api() {
   rm -f "$out"
 }
 
+# queue_task KIND TOKEN CLAIM_ID: the id of that claim's task in the queue, following nextCursor.
+queue_task() {
+  local kind="$1" token="$2" claim="$3" cursor="" page
+  while :; do
+    page="$(api GET "/api/queue?kind=$kind&limit=200${cursor:+&cursor=$cursor}" "$token")"
+    if json "j.items.find((i) => i.claim.id === '$claim')?.task.id" <<<"$page"; then return 0; fi
+    cursor="$(json 'j.nextCursor' <<<"$page")" || return 1
+  done
+}
+
 if [[ -z "${FC_TOKEN:-}" || -z "${EDITOR_TOKEN:-}" ]]; then
   if [[ -n "${CLAIMDESK_STATE_DIR:-}" ]]; then state="$CLAIMDESK_STATE_DIR"
   elif [[ "$(id -u)" == 0 ]]; then state=/var/lib/claimdesk
@@ -79,8 +89,7 @@ echo "reviewing claim $claim_id"
 step "4. Fact-checker: find the task in the review queue and claim it"
 task_id=""
 for ((i = 0; i < WAIT_SECONDS * 2; i++)); do
-  queue="$(api GET "/api/queue?kind=review&limit=200" "$FC_TOKEN")"
-  if task_id="$(json "j.items.find((i) => i.claim.id === '$claim_id')?.task.id" <<<"$queue")"; then break; fi
+  if task_id="$(queue_task review "$FC_TOKEN" "$claim_id")"; then break; fi
   sleep 0.5
 done
 [[ -n "$task_id" ]] || die "claim $claim_id has no review task in the queue"
@@ -101,8 +110,7 @@ echo
 step "7. Editor: claim the approval task and approve"
 approval_id=""
 for ((i = 0; i < WAIT_SECONDS * 2; i++)); do
-  queue="$(api GET "/api/queue?kind=approval&limit=200" "$EDITOR_TOKEN")"
-  if approval_id="$(json "j.items.find((i) => i.claim.id === '$claim_id')?.task.id" <<<"$queue")"; then break; fi
+  if approval_id="$(queue_task approval "$EDITOR_TOKEN" "$claim_id")"; then break; fi
   sleep 0.5
 done
 [[ -n "$approval_id" ]] || die "claim $claim_id has no approval task"

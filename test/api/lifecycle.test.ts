@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/services/net.ts';
-import { openApiHarness, uniqueArticle, type ApiHarness } from './support.ts';
+import { openApiHarness, uniqueArticle, wholeQueue, type ApiHarness } from './support.ts';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -140,8 +140,8 @@ describe('a claim from submission to a published, webhooked ClaimReview', () => 
     })();
 
     const review = await openTask(claimId, 'review');
-    const queue = (await h.req({ method: 'GET', url: '/api/queue?kind=review&limit=200', token: h.tokens.fact_checker })).json<{ items: { task: { id: string }; claim: { id: string } }[] }>();
-    expect(queue.items.some((i) => i.task.id === review.id && i.claim.id === claimId)).toBe(true);
+    const queue = await wholeQueue(h, h.tokens.fact_checker, 'review');
+    expect(queue.some((i) => i.task.id === review.id && i.claim.id === claimId)).toBe(true);
 
     // Two fact-checkers claim at once: one wins, the other is told who holds it.
     const [a, b] = await Promise.all([
@@ -179,8 +179,7 @@ describe('a claim from submission to a published, webhooked ClaimReview', () => 
     expect((await h.req({ method: 'GET', url: `/api/claims/${claimId}/claimreview` })).statusCode).toBe(404);
 
     const approval = await openTask(claimId, 'approval');
-    const approvalQueue = (await h.req({ method: 'GET', url: '/api/queue?kind=approval&limit=200', token: h.tokens.editor })).json<{ items: { task: { id: string } }[] }>();
-    expect(approvalQueue.items.some((i) => i.task.id === approval.id)).toBe(true);
+    expect((await wholeQueue(h, h.tokens.editor, 'approval')).some((i) => i.task.id === approval.id)).toBe(true);
     // A fact-checker cannot approve.
     expect((await h.req({ method: 'POST', url: `/api/tasks/${approval.id}/claim`, token: h.tokens.fact_checker })).statusCode).toBe(403);
     expect((await h.req({ method: 'POST', url: `/api/tasks/${approval.id}/claim`, token: h.tokens.editor })).statusCode).toBe(200);

@@ -85,3 +85,17 @@ export function uniqueArticle(): { title: string; body: string; url: string; pub
       `Residents will be able to comment on the plans until the end of the month.`,
   };
 }
+
+/** Every item of a queue, following nextCursor: other test files' open tasks share the queue. */
+export async function wholeQueue(h: ApiHarness, token: string, kind: 'review' | 'approval'): Promise<{ task: { id: string; priority: string }; claim: { id: string } }[]> {
+  const items: { task: { id: string; priority: string }; claim: { id: string } }[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await h.req({ method: 'GET', url: `/api/queue?kind=${kind}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token });
+    if (res.statusCode !== 200) throw new Error(`queue: ${res.statusCode} ${res.body}`);
+    const page = res.json<{ items: typeof items; nextCursor: string | null }>();
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}

@@ -499,7 +499,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         for (const t of cancelled) closeTask(t, 'cancelled');
         s.stage = 'withdrawn';
         const payload = { reason: args.reason.trim(), cancelledTaskIds: cancelled.map((t) => t.id) };
-        if (s.mode === 'correction' && s.supersedes !== null) {
+        // (Checked by mode, not by s.supersedes: a withdrawal buffered with the start runs before beginRun has read the verdict.)
+        if (s.mode === 'correction') {
           // Withdrawing a correction abandons the reopening, not the claim: the recorded verdict stands (and stays
           // published), and the claim can be corrected again later.
           s.status = 'verdict_recorded';

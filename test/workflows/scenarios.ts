@@ -107,6 +107,39 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'lease-renewal',
+    async run({ db, client, taskQueue }) {
+      const flows = createClaimWorkflows(client, { taskQueue });
+      const claimId = await insertClaim(db);
+      await flows.startClaim(claimId);
+      const review = await waitForTask(db, claimId, 'review');
+      await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+      await flows.act(claimId, { type: 'renewLease', taskId: review.id, actor: alice });
+      // Claiming a task already held renews it too.
+      await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+      await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
+      const approval = await waitForTask(db, claimId, 'approval');
+      await flows.act(claimId, { type: 'claim', taskId: approval.id, actor: erin });
+      await flows.act(claimId, { type: 'renewLease', taskId: approval.id, actor: erin });
+      await flows.act(claimId, { type: 'approve', taskId: approval.id, actor: erin });
+      return [await finished(client, claimWorkflowId(claimId))];
+    },
+  },
+  {
+    name: 'correction-withdrawn',
+    async run({ db, client, taskQueue }) {
+      const flows = createClaimWorkflows(client, { taskQueue });
+      const claimId = await insertClaim(db);
+      await flows.startClaim(claimId);
+      await reviewAndApprove(db, flows, claimId);
+      await finished(client, claimWorkflowId(claimId));
+      await flows.requestCorrection(claimId, fred, 'A reader disputes the figure.');
+      await eventually('correction review task', async () => (await tasksOf(db, claimId)).filter((t) => t.kind === 'review').length === 2);
+      await flows.act(claimId, { type: 'withdraw', actor: fred, reason: 'The reader misread the table.' });
+      return [await finished(client, claimWorkflowId(claimId))];
+    },
+  },
+  {
     name: 'continue-as-new',
     async run({ db, client, taskQueue }) {
       const flows = createClaimWorkflows(client, { taskQueue });

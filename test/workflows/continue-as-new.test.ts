@@ -21,6 +21,24 @@ describe('claim verification workflow: continue-as-new', () => {
     await env?.close();
   });
 
+  it('loses no update that is in flight or arrives while the run continues as new', async () => {
+    const claimId = await insertClaim(env.db);
+    const input: ClaimWorkflowInput = { claimId, policy: DEFAULT_REVIEW_POLICY, mode: 'initial', continueAsNewAfterEvents: 40 };
+    const first = await env.client.workflow.start('claimVerificationWorkflow', { taskQueue, workflowId: claimWorkflowId(claimId), args: [input] });
+    const review = await waitForTask(env.db, claimId, 'review');
+    await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+    // Many renewals at once: the history passes the limit while some are running and others are still arriving.
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, () => flows.act(claimId, { type: 'renewLease', taskId: review.id, actor: alice })));
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    const firstRun = await env.client.workflow.getHandle(claimWorkflowId(claimId), first.firstExecutionRunId).describe();
+    expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+    const live = await flows.liveState(claimId);
+    expect(live.tasks).toEqual([expect.objectContaining({ id: review.id, status: 'claimed', assignee: 'alice' })]);
+    const row = (await tasksOf(env.db, claimId))[0]!;
+    expect(row.lease_expires_at?.getTime()).toBe(live.tasks[0]!.leaseExpiresAt);
+    await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'test cleanup' });
+  });
+
   it('carries the live state into a new run when the history grows, and finishes there', async () => {
     const claimId = await insertClaim(env.db);
     const input: ClaimWorkflowInput = { claimId, policy: DEFAULT_REVIEW_POLICY, mode: 'initial', continueAsNewAfterEvents: 40 };
@@ -37,6 +55,10 @@ describe('claim verification workflow: continue-as-new', () => {
     const live = await flows.liveState(claimId);
     expect(live).toMatchObject({ stage: 'review', status: 'awaiting_review', round: 1 });
     expect(live.tasks).toEqual([expect.objectContaining({ id: review.id, status: 'open' })]);
+    // The new run is still findable in the Temporal UI by claim, status and priority before it writes anything.
+    const current = await env.client.workflow.getHandle(claimWorkflowId(claimId)).describe();
+    expect(current.runId).not.toBe(first.firstExecutionRunId);
+    expect(current.searchAttributes).toMatchObject({ ClaimId: [claimId], ClaimStatus: ['awaiting_review'], Priority: ['normal'] });
     await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
     await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
     const approval = await waitForTask(env.db, claimId, 'approval');

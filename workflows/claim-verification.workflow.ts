@@ -323,6 +323,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
     const actor = checkActor(args.actor);
     const task = findTask(args.taskId);
     requireHeldBy(task, actor);
+    // A holder who may no longer finish the task (their role changed) must not keep it from others.
+    requireRole(actor, task.kind === 'review' ? REVIEW_ROLES : APPROVAL_ROLES, `a ${task.kind} task`);
     return task;
   }
 

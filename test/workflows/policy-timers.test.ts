@@ -99,6 +99,9 @@ describe('claim verification workflow: policy timers', () => {
     expect(notHolder).toMatchObject({ code: 'forbidden', holder: 'alice' });
     const editor = await renewing.act(claimId, { type: 'renewLease', taskId: review.id, actor: erin }).catch((e: unknown) => e);
     expect(editor).toMatchObject({ code: 'forbidden', holder: 'alice' });
+    // The holder under a role that can no longer review (e.g. changed to editor) cannot keep the task either.
+    const demoted = await renewing.act(claimId, { type: 'renewLease', taskId: review.id, actor: { name: 'alice', role: 'editor' } }).catch((e: unknown) => e);
+    expect(demoted).toMatchObject({ code: 'forbidden' });
 
     // Alice keeps working: renew until well past the lease she got when she claimed.
     let renewals = 0;

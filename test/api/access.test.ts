@@ -22,6 +22,7 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/tasks/999999999', allowed: 'any' },
   { method: 'POST', url: '/api/tasks/999999999/claim', allowed: 'any' },
   { method: 'POST', url: '/api/tasks/999999999/release', allowed: 'any' },
+  { method: 'POST', url: '/api/tasks/999999999/renew', allowed: 'any' },
   { method: 'POST', url: '/api/tasks/999999999/verdict', body: { rating: 'false', summary: 's', citations: [] }, allowed: 'any' },
   { method: 'POST', url: '/api/tasks/999999999/approve', allowed: 'any' },
   { method: 'POST', url: '/api/tasks/999999999/send-back', body: { comment: 'c' }, allowed: 'any' },

@@ -44,7 +44,14 @@ describe('task actions, claim actions and the remaining routes', () => {
     const got = await h.req({ method: 'GET', url: `/api/tasks/${review.id}`, token: h.tokens.fact_checker });
     expect(got.json()).toMatchObject({ task: { id: review.id, claimId, kind: 'review', status: 'open' }, claim: { id: claimId } });
 
-    expect((await h.req({ method: 'POST', url: `/api/tasks/${review.id}/claim`, token: h.tokens.fact_checker })).statusCode).toBe(200);
+    const claimedRes = await h.req({ method: 'POST', url: `/api/tasks/${review.id}/claim`, token: h.tokens.fact_checker });
+    expect(claimedRes.statusCode).toBe(200);
+    const lease = claimedRes.json<{ task: { leaseExpiresAt: string } }>().task.leaseExpiresAt;
+    // The holder keeps the task while working; nobody else can.
+    const renewed = await h.req({ method: 'POST', url: `/api/tasks/${review.id}/renew`, token: h.tokens.fact_checker });
+    expect(renewed.statusCode, renewed.body).toBe(200);
+    expect(Date.parse(renewed.json<{ task: { leaseExpiresAt: string } }>().task.leaseExpiresAt)).toBeGreaterThanOrEqual(Date.parse(lease));
+    expect((await h.req({ method: 'POST', url: `/api/tasks/${review.id}/renew`, token: h.tokens.fact_checker2 })).statusCode).toBe(403);
     const released = await h.req({ method: 'POST', url: `/api/tasks/${review.id}/release`, token: h.tokens.fact_checker });
     expect(released.statusCode).toBe(200);
     expect(released.json()).toMatchObject({ task: { status: 'open', assignee: null }, claim: { status: 'awaiting_review' } });

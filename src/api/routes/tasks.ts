@@ -109,6 +109,10 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       act(req.params.id, () => ({ type: 'release', taskId: req.params.id, actor: principalOf(req).actor })),
     );
 
+    app.post('/api/tasks/:id/renew', { onRequest: ctx.access('any'), schema: taskAction('Keep a claimed task: moves its lease forward while the assignee is still working on it') }, async (req) =>
+      act(req.params.id, () => ({ type: 'renewLease', taskId: req.params.id, actor: principalOf(req).actor })),
+    );
+
     app.post(
       '/api/tasks/:id/verdict',
       { onRequest: ctx.access('any'), schema: { ...taskAction('Propose a verdict (assignee of a review task)'), body: verdictInputSchema } },

@@ -21,7 +21,7 @@ export function publishingRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       async (req, reply) => {
         const found = await loadClaimReview(db, req.params.id, ctx.publisher);
         if (!found) throw notFound(`published verdict for claim ${req.params.id}`);
-        void reply.type('application/ld+json; charset=utf-8');
+        void reply.type('application/ld+json; charset=utf-8').header('cache-control', 'public, max-age=60');
         return found.claimReview;
       },
     );
@@ -32,7 +32,8 @@ export function publishingRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         onRequest: ctx.access('public'),
         schema: { tags: ['publishing'], summary: 'Feed of every published ClaimReview, most recently changed first', querystring: pageQuery, response: { 200: page(claimReviewSchema) } },
       },
-      async (req) => {
+      async (req, reply) => {
+        void reply.header('cache-control', 'public, max-age=60');
         const after = decodeCursor(req.query.cursor, ['string', 'string']);
         let q = db.selectFrom('verdicts').select(['claim_id', (eb) => eb.fn.max('recorded_at').as('last')]).groupBy('claim_id');
         if (after) q = q.having(sql<boolean>`(max(recorded_at), claim_id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);

@@ -1,16 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { extractClaims, ExtractionInputError } from '../src/extraction/index.ts';
+import { claimFingerprint } from '../src/domain/fingerprint.ts';
 import type { ActivityDeps } from './deps.ts';
 
-/** Matching key for prior verdicts: lower-case, punctuation stripped (so "14,500" and "14500" agree), digits kept. */
-export function claimFingerprint(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+export { claimFingerprint };
 
 export interface ExtractAndSaveResult {
   /** Check-worthy claims, in text order: each gets a claim workflow. */

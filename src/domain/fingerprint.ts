@@ -10,9 +10,9 @@ export function claimFingerprint(text: string): string {
     .toLowerCase()
     .replace(/(\d)[,\u202f\u00a0](?=\d{3}(?!\d))/g, '$1')
     .replace(/%/g, ' percent ')
-    .replace(/(\d)\.(?=\d)/g, '$1\u0000')
-    .replace(/[^\p{L}\p{N}\u0000]+/gu, ' ')
-    .replace(/\u0000/g, '.')
+    .replace(/[^\p{L}\p{N}.]+/gu, ' ')
+    // A point survives only between two digits (a decimal), not as a full stop or abbreviation mark.
+    .replace(/(?<!\d)\.|\.(?!\d)/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }

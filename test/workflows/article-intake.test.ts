@@ -56,7 +56,7 @@ describe('article intake workflow', () => {
     }
     for (const c of worthy) expect(c.workflow_id).toBe(claimWorkflowId(c.id));
     const pay = worthy.find((c) => c.text.includes('£680'));
-    expect(pay?.fingerprint).toBe('average weekly pay grew from 680 to 712 a rise of 65 per cent');
+    expect(pay?.fingerprint).toBe('average weekly pay grew from 680 to 712 a rise of 6.5 per cent');
     expect(pay?.checks).toEqual([expect.objectContaining({ status: 'inconsistent' })]);
 
     for (const c of worthy) await waitForTask(env.db, c.id, 'review');

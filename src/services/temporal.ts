@@ -65,9 +65,9 @@ export async function findTemporalBinary(opts: { cliPath?: string | undefined; e
     const bin = await goBinDir(go);
     if (bin && existsSync(path.join(bin, 'temporal'))) return path.join(bin, 'temporal');
   }
-  for (const candidate of [path.join(os.homedir(), 'go', 'bin', 'temporal'), '/root/go/bin/temporal']) {
-    if (existsSync(candidate)) return candidate;
-  }
+  // Go's default GOPATH, for when `go` itself is not on PATH.
+  const defaultGoBin = path.join(os.homedir(), 'go', 'bin', 'temporal');
+  if (existsSync(defaultGoBin)) return defaultGoBin;
   return null;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildClaimReview } from '../../src/api/claimreview.ts';
 import { contentHash } from '../../src/api/routes/articles.ts';
-import { fingerprint } from '../../src/api/routes/claims.ts';
+import { claimFingerprint } from '../../src/domain/fingerprint.ts';
 import { RATINGS, RATING_REGISTRY } from '../../src/domain/ratings.ts';
 import type { ArticleRow, ClaimRow, VerdictRow } from '../../db/schema.ts';
 
@@ -20,7 +20,7 @@ const claim: ClaimRow = {
   status: 'verdict_recorded',
   priority: 'normal',
   workflow_id: 'claim-7',
-  fingerprint: 'unemployment fell to 3 1 in march',
+  fingerprint: 'unemployment fell to 3.1 percent in march',
   submitted_by: null,
   idempotency_key: null,
   created_at: new Date('2026-03-02T10:00:00Z'),
@@ -96,7 +96,7 @@ describe('content hash and fingerprint', () => {
     expect(contentHash('Title', 'A body')).not.toBe(contentHash('Title', 'A body.'));
   });
 
-  it('lower-cases and strips punctuation for matching', () => {
-    expect(fingerprint('Unemployment FELL to 3.1% — in March!')).toBe('unemployment fell to 3 1 in march');
+  it('lower-cases and strips punctuation for matching, keeping decimals', () => {
+    expect(claimFingerprint('Unemployment FELL to 3.1% — in March!')).toBe('unemployment fell to 3.1 percent in march');
   });
 });

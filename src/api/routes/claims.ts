@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { claimFingerprint } from '../../domain/fingerprint.ts';
 import { CLAIM_STATUSES, PRIORITIES } from '../../domain/types.ts';
 import { HttpProblem, badRequest, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
@@ -14,16 +15,6 @@ export const claimInputSchema = z.object({
   claimant: z.string().trim().min(1).max(300).optional(),
   articleId: z.string().regex(/^\d{1,18}$/, 'must be an article id').optional(),
 });
-
-/** Lower-cased, punctuation stripped, whitespace collapsed: what prior-verdict matching compares. */
-export function fingerprint(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 const reasonBody = z.object({ reason: z.string().trim().min(1).max(2000) });
 
@@ -45,7 +36,7 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         }
         const row = await db
           .insertInto('claims')
-          .values({ text, claimant: claimant ?? null, article_id: articleId ?? null, status: 'researching', fingerprint: fingerprint(text), submitted_by: principalOf(req).user.id })
+          .values({ text, claimant: claimant ?? null, article_id: articleId ?? null, status: 'researching', fingerprint: claimFingerprint(text), submitted_by: principalOf(req).user.id })
           .returningAll()
           .executeTakeFirstOrThrow();
         const { workflowId } = await claimWorkflows.startClaim(row.id);

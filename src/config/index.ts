@@ -45,14 +45,16 @@ export const configSchema = z.object({
   FACTCHECK_API_URL: optionalUrl(['http:', 'https:']).default('https://factchecktools.googleapis.com/v1alpha1/claims:search'),
   FACTCHECK_TIMEOUT_MS: duration.default(5000),
   PUBLISHER_NAME: z.string().min(1).default('claimdesk newsroom'),
-  PUBLISHER_URL: optionalUrl(['http:', 'https:']).default('http://localhost:3000'),
+  // Unset: http://localhost:${PORT}, so ClaimReview urls point at this server's /claims/:id pages.
+  PUBLISHER_URL: optionalUrl(['http:', 'https:']),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   // The worker's Temporal SDK metrics (Prometheus); 0 turns them off.
   WORKER_METRICS_PORT: port(9464),
   SHUTDOWN_GRACE_MS: duration.default(10_000),
 });
 
-export type Config = z.infer<typeof configSchema> & { stateDir: string };
+type ParsedEnv = z.infer<typeof configSchema>;
+export type Config = Omit<ParsedEnv, 'PUBLISHER_URL'> & { PUBLISHER_URL: string; stateDir: string };
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config' as const;
@@ -82,7 +84,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     });
     throw new ConfigError(problems);
   }
-  return { ...result.data, stateDir: result.data.CLAIMDESK_STATE_DIR ?? defaultStateDir(env) };
+  const data = result.data;
+  return { ...data, PUBLISHER_URL: data.PUBLISHER_URL ?? `http://localhost:${data.PORT}`, stateDir: data.CLAIMDESK_STATE_DIR ?? defaultStateDir(env) };
 }
 
 export function loadConfig(overrides: Record<string, string | undefined> = {}): Config {

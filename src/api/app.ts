@@ -23,10 +23,17 @@ import { webhookRoutes } from './routes/webhooks.ts';
 export type { AppDeps } from './deps.ts';
 
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+export const MAX_HEADER_BYTES = 128 * 1024;
 
 /** Builds the HTTP app without listening: `main` listens, tests inject. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES, trustProxy: false }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    // Node's 16 kB header limit would answer 431 to a long percent-encoded search q before the route sees it.
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);

@@ -5,6 +5,9 @@ import type { ArticleRow, ClaimRow, EventRow, EvidenceRow, TaskRow, VerdictRow }
 
 // Response shapes, named in the OpenAPI document. Ids are strings, times ISO 8601 UTC, fields camelCase.
 
+/** Longest `q` a search accepts: a pasted article paragraph or a 10 kB claim is searched (truncated), not refused. */
+export const MAX_SEARCH_QUERY_CHARS = 20_000;
+
 export const idParam = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a numeric id') });
 export const iso = z.string().describe('ISO 8601 UTC');
 

@@ -5,7 +5,7 @@ import { claimFingerprint } from '../../domain/fingerprint.ts';
 import { CLAIM_STATUSES, PRIORITIES } from '../../domain/types.ts';
 import { HttpProblem, badRequest, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
-import { claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
+import { MAX_SEARCH_QUERY_CHARS, claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
 import { toHttpProblem } from '../task-errors.ts';
 import { principalOf } from '../auth.ts';
 import type { RouteContext } from '../context.ts';
@@ -52,7 +52,7 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['claims'],
           summary: 'Claims, newest first; filter by status, text or article',
-          querystring: pageQuery.extend({ status: z.enum(CLAIM_STATUSES).optional(), q: z.string().trim().min(1).max(500).optional(), articleId: z.string().regex(/^\d{1,18}$/).optional() }),
+          querystring: pageQuery.extend({ status: z.enum(CLAIM_STATUSES).optional(), q: z.string().trim().min(1).max(MAX_SEARCH_QUERY_CHARS).optional(), articleId: z.string().regex(/^\d{1,18}$/).optional() }),
           response: { 200: page(claimSchema) },
         },
       },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { InvalidCursorError, SOURCE_KINDS, getSource, searchSources, sourceInputSchema, upsertSource } from '../../evidence/index.ts';
 import { HttpProblem, notFound } from '../errors.ts';
-import { idParam, page } from '../schemas.ts';
+import { MAX_SEARCH_QUERY_CHARS, idParam, page } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
 
 const sourceSchema = z
@@ -45,7 +45,8 @@ export function sourceRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
           tags: ['sources'],
           summary: 'Search the evidence library (websearch syntax); without q, newest first',
           querystring: z.object({
-            q: z.string().trim().max(1000).optional(),
+            // A whole claim may be pasted as the query (issue 5): searchSources truncates it; only absurd sizes are refused.
+            q: z.string().trim().max(MAX_SEARCH_QUERY_CHARS).optional(),
             kind: z.enum(SOURCE_KINDS).optional(),
             minReliability: z.coerce.number().min(0).max(1).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),

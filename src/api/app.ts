@@ -14,6 +14,7 @@ import { claimRoutes } from './routes/claims.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { pageRoutes } from './routes/pages.ts';
 import { publishingRoutes } from './routes/publishing.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(claimRoutes(ctx));
   await app.register(taskRoutes(ctx));
   await app.register(publishingRoutes(ctx));
+  await app.register(pageRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
   await app.register(eventRoutes(ctx));
   await app.register(sourceRoutes(ctx));

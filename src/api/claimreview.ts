@@ -63,8 +63,16 @@ export function buildClaimReview(input: { claim: ClaimRow; article: ArticleRow |
   return review;
 }
 
-/** Loads what a ClaimReview needs; null when the claim has no recorded verdict. */
-export async function loadClaimReview(db: DbOrTrx, claimId: string, publisher: Publisher): Promise<{ claimReview: ClaimReviewJsonLd; verdict: VerdictRow } | null> {
+export interface PublishedVerdict {
+  claim: ClaimRow;
+  article: ArticleRow | null;
+  /** Every recorded version, oldest first; never empty. */
+  verdicts: [VerdictRow, ...VerdictRow[]];
+  latest: VerdictRow;
+}
+
+/** A claim with its recorded verdicts and article; null when it has no recorded verdict. */
+export async function loadPublishedVerdict(db: DbOrTrx, claimId: string): Promise<PublishedVerdict | null> {
   const claim = await db.selectFrom('claims').selectAll().where('id', '=', claimId).executeTakeFirst();
   if (!claim) return null;
   const verdicts = await db.selectFrom('verdicts').selectAll().where('claim_id', '=', claimId).orderBy('version', 'asc').execute();
@@ -72,5 +80,16 @@ export async function loadClaimReview(db: DbOrTrx, claimId: string, publisher: P
   const latest = verdicts[verdicts.length - 1];
   if (!first || !latest) return null;
   const article = claim.article_id ? ((await db.selectFrom('articles').selectAll().where('id', '=', claim.article_id).executeTakeFirst()) ?? null) : null;
-  return { claimReview: buildClaimReview({ claim, article, verdict: latest, firstRecordedAt: first.recorded_at, publisher }), verdict: latest };
+  return { claim, article, verdicts: [first, ...verdicts.slice(1)], latest };
+}
+
+/** The ClaimReview of a loaded verdict: the API, the public page and webhooks all publish this one document. */
+export function claimReviewOf(found: PublishedVerdict, publisher: Publisher): ClaimReviewJsonLd {
+  return buildClaimReview({ claim: found.claim, article: found.article, verdict: found.latest, firstRecordedAt: found.verdicts[0].recorded_at, publisher });
+}
+
+/** Loads what a ClaimReview needs; null when the claim has no recorded verdict. */
+export async function loadClaimReview(db: DbOrTrx, claimId: string, publisher: Publisher): Promise<{ claimReview: ClaimReviewJsonLd; verdict: VerdictRow } | null> {
+  const found = await loadPublishedVerdict(db, claimId);
+  return found ? { claimReview: claimReviewOf(found, publisher), verdict: found.latest } : null;
 }

@@ -43,6 +43,8 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/me', allowed: 'any' },
   { method: 'POST', url: '/api/users', body: {}, allowed: ['admin'] },
   { method: 'GET', url: '/healthz', allowed: 'public' },
+  { method: 'GET', url: '/claims/999999999', allowed: 'public' },
+  { method: 'GET', url: '/claims', allowed: 'public' },
   { method: 'GET', url: '/metrics', allowed: 'public' },
   { method: 'GET', url: '/docs/json', allowed: 'public' },
 ];

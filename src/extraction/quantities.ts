@@ -248,9 +248,13 @@ export function extractQuantities(text: string): LocatedQuantity[] {
   const byPreference = [...candidates].sort(
     (a, b) => a.priority - b.priority || b.end - b.start - (a.end - a.start) || a.start - b.start,
   );
+  // Spans are a few characters long: marking the characters taken keeps this linear where comparing every
+  // candidate with every kept one was quadratic on a sentence packed with figures.
+  const occupied = new Uint8Array(text.length);
   const taken: Candidate[] = [];
   for (const c of byPreference) {
-    if (taken.some((t) => c.start < t.end && t.start < c.end)) continue;
+    if (occupied.subarray(c.start, c.end).includes(1)) continue;
+    occupied.fill(1, c.start, c.end);
     taken.push(c);
   }
   taken.sort((a, b) => a.start - b.start);

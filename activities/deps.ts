@@ -5,6 +5,8 @@ export interface ActivitySettings {
   extractionThreshold: number;
   factCheck: { apiKey: string | null; url: string; timeoutMs: number };
   publisher: { name: string; url: string };
+  /** Config WEBHOOK_ALLOW_PRIVATE; absent means false, so a deployment that never sets it stays guarded. */
+  webhooks?: { allowPrivate: boolean };
 }
 
 export interface ActivityDeps {
@@ -17,4 +19,6 @@ export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
   extractionThreshold: 0.5,
   factCheck: { apiKey: null, url: 'https://factchecktools.googleapis.com/v1alpha1/claims:search', timeoutMs: 5000 },
   publisher: { name: 'claimdesk newsroom', url: 'http://localhost:3000' },
+  // Tests and local runs post to receivers on 127.0.0.1.
+  webhooks: { allowPrivate: true },
 };

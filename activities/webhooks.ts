@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { loadClaimReview } from '../src/api/claimreview.ts';
 import { activeWebhooksFor, webhookDb, type WebhookEvent } from '../src/api/webhook-store.ts';
+import { WebhookTargetError, assertPublicTarget, postWebhook } from '../src/api/webhook-target.ts';
 
 export interface WebhookTarget {
   webhookId: string;
@@ -87,12 +88,15 @@ export function createWebhookActivities(deps: ActivityDeps) {
       }
       const body = JSON.stringify({ deliveryId: input.target.deliveryId, ...input.payload });
       const timestamp = String(Math.floor(Date.now() / 1000));
+      const allowPrivate = deps.settings.webhooks?.allowPrivate ?? false;
       const started = Date.now();
       let status: number | null = null;
       let error: string | null = null;
+      let forbidden = false;
       try {
-        const res = await fetch(hook.url, {
-          method: 'POST',
+        // Checked again here, not only at registration: DNS can change, and rows may predate the switch.
+        await assertPublicTarget(hook.url, allowPrivate);
+        status = await postWebhook(hook.url, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'claimdesk-webhooks/1',
@@ -102,24 +106,24 @@ export function createWebhookActivities(deps: ActivityDeps) {
             'x-claimdesk-signature': signWebhook(hook.secret, timestamp, body),
           },
           body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+          timeoutMs: TIMEOUT_MS,
+          allowPrivate,
         });
-        status = res.status;
-        await res.body?.cancel().catch(() => undefined);
       } catch (err) {
-        error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        forbidden = err instanceof WebhookTargetError;
+        error = forbidden ? `target refused: ${(err as Error).message}` : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       }
       const durationMs = Date.now() - started;
       if (status !== null && status >= 200 && status < 300) {
         await log({ outcome: 'succeeded', final: true, statusCode: status, error: null, durationMs });
         return { statusCode: status, attempt };
       }
-      const permanent = status !== null && !retryable(status);
+      const permanent = forbidden || (status !== null && !retryable(status));
       const last = permanent || attempt >= WEBHOOK_MAX_ATTEMPTS;
       const reason = error ?? `receiver answered ${status}`;
       await log({ outcome: 'failed', final: last, statusCode: status, error: reason, durationMs });
       deps.log.warn({ webhookId: hook.id, deliveryId: input.target.deliveryId, attempt, status, error }, 'webhook delivery attempt failed');
+      if (forbidden) throw ApplicationFailure.nonRetryable(`webhook ${hook.id}: ${reason}`, 'WebhookTargetForbidden');
       if (permanent) throw ApplicationFailure.nonRetryable(`webhook ${hook.id}: ${reason}`, 'WebhookRejected');
       throw ApplicationFailure.retryable(`webhook ${hook.id}: ${reason}`, 'WebhookUnavailable');
     },

@@ -47,6 +47,11 @@ export const configSchema = z.object({
   PUBLISHER_NAME: z.string().min(1).default('claimdesk newsroom'),
   // Unset: http://localhost:${PORT}, so ClaimReview urls point at this server's /claims/:id pages.
   PUBLISHER_URL: optionalUrl(['http:', 'https:']),
+  // Webhooks to loopback/private/link-local addresses (SSRF guard). Unset: refused in production, allowed otherwise.
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   // The worker's Temporal SDK metrics (Prometheus); 0 turns them off.
   WORKER_METRICS_PORT: port(9464),
@@ -54,7 +59,7 @@ export const configSchema = z.object({
 });
 
 type ParsedEnv = z.infer<typeof configSchema>;
-export type Config = Omit<ParsedEnv, 'PUBLISHER_URL'> & { PUBLISHER_URL: string; stateDir: string };
+export type Config = Omit<ParsedEnv, 'PUBLISHER_URL' | 'WEBHOOK_ALLOW_PRIVATE'> & { PUBLISHER_URL: string; WEBHOOK_ALLOW_PRIVATE: boolean; stateDir: string };
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config' as const;
@@ -85,7 +90,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(problems);
   }
   const data = result.data;
-  return { ...data, PUBLISHER_URL: data.PUBLISHER_URL ?? `http://localhost:${data.PORT}`, stateDir: data.CLAIMDESK_STATE_DIR ?? defaultStateDir(env) };
+  return {
+    ...data,
+    PUBLISHER_URL: data.PUBLISHER_URL ?? `http://localhost:${data.PORT}`,
+    WEBHOOK_ALLOW_PRIVATE: data.WEBHOOK_ALLOW_PRIVATE ?? data.NODE_ENV !== 'production',
+    stateDir: data.CLAIMDESK_STATE_DIR ?? defaultStateDir(env),
+  };
 }
 
 export function loadConfig(overrides: Record<string, string | undefined> = {}): Config {

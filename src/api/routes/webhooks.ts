@@ -2,10 +2,11 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf } from '../auth.ts';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { idParam, page, pageQuery } from '../schemas.ts';
 import { WEBHOOK_EVENTS, newWebhookSecret, webhookDb, type DeliveryRow, type WebhookRow } from '../webhook-store.ts';
+import { WebhookTargetError, assertPublicTarget } from '../webhook-target.ts';
 import type { RouteContext } from '../context.ts';
 
 const webhookSchema = z
@@ -74,6 +75,12 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
+        try {
+          await assertPublicTarget(req.body.url, ctx.deps.config.WEBHOOK_ALLOW_PRIVATE);
+        } catch (err) {
+          if (err instanceof WebhookTargetError) throw badRequest('url', err.message);
+          throw err;
+        }
         const secret = req.body.secret ?? newWebhookSecret();
         const row = await db
           .insertInto('webhooks')

@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
+import { parseConfig } from '../../src/config/index.ts';
+import { webhookDb } from '../../src/api/webhook-store.ts';
+import { WebhookTargetError, isPrivateAddress, postWebhook } from '../../src/api/webhook-target.ts';
+import { waitFor } from '../../src/services/net.ts';
+import { startTestWorker } from '../support/env.ts';
+import { openApiHarness, type ApiHarness } from './support.ts';
+
+async function receiver() {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      received.push(body);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('webhook targets: address classification and the WEBHOOK_ALLOW_PRIVATE default', () => {
+  it('classifies loopback, private, link-local and mapped addresses as private, public ones not', () => {
+    for (const ip of ['127.0.0.1', '127.9.9.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:a9fe:a9fe', '64:ff9b::a00:1', 'not-an-ip']) {
+      expect(isPrivateAddress(ip), ip).toBe(true);
+    }
+    for (const ip of ['8.8.8.8', '93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8']) {
+      expect(isPrivateAddress(ip), ip).toBe(false);
+    }
+  });
+
+  it('refuses private targets by default only in production', () => {
+    expect(parseConfig({ NODE_ENV: 'production' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'development' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'test' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(() => parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
+  });
+
+  it('the delivery connection itself refuses a name that resolves to a private address (no rebinding past the check)', async () => {
+    const r = await receiver();
+    try {
+      const send = (allowPrivate: boolean) => postWebhook(`http://localhost:${r.port}/hook`, { headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 5000, allowPrivate });
+      await expect(send(false)).rejects.toBeInstanceOf(WebhookTargetError);
+      expect(r.received).toHaveLength(0);
+      expect(await send(true)).toBe(200);
+      expect(r.received).toHaveLength(1);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('webhook targets with WEBHOOK_ALLOW_PRIVATE=false', () => {
+  let h: ApiHarness;
+  let stopWorker: () => Promise<void>;
+  beforeAll(async () => {
+    h = await openApiHarness({ worker: false, config: { WEBHOOK_ALLOW_PRIVATE: 'false' } });
+    ({ stop: stopWorker } = await startTestWorker(h.env, h.taskQueue, { settings: { ...DEFAULT_ACTIVITY_SETTINGS, webhooks: { allowPrivate: false } } }));
+  });
+  afterAll(async () => {
+    await stopWorker();
+    await h.close();
+  });
+
+  it('registration refuses internal targets with a 400 naming url, and accepts a public one', async () => {
+    expect(h.config.WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    for (const url of ['http://127.0.0.1:9/hook', 'http://localhost:8080/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://0.0.0.0:5432/']) {
+      const res = await h.req({ method: 'POST', url: '/api/webhooks', token: h.tokens.editor, payload: { url } });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json<{ errors: { field: string; message: string }[] }>().errors, url).toEqual([{ field: 'url', message: expect.stringContaining('private, loopback or link-local') }]);
+    }
+    const ok = await h.req({ method: 'POST', url: '/api/webhooks', token: h.tokens.editor, payload: { url: 'https://93.184.216.34/hook' } });
+    expect(ok.statusCode, ok.body).toBe(201);
+    await h.req({ method: 'DELETE', url: `/api/webhooks/${ok.json<{ webhook: { id: string } }>().webhook.id}`, token: h.tokens.editor });
+  });
+
+  it('delivery to a subscription that points inside is a final failure in the log, not retried, and nothing is sent', async () => {
+    const r = await receiver();
+    const db = webhookDb(h.env.db);
+    // Registered while the switch was on (or before an address change): the row exists, delivery must still refuse.
+    const hook = await db.insertInto('webhooks').values({ url: `http://127.0.0.1:${r.port}/hook`, events: ['verdict.recorded'], secret: 'whsec_test_secret_0123456789', description: null, created_by: h.names.editor }).returning(['id']).executeTakeFirstOrThrow();
+    try {
+      const claim = await h.env.db.insertInto('claims').values({ text: `Safety claim ${Date.now()} ${Math.random()}`, status: 'verdict_recorded', fingerprint: 'safety claim' }).returning(['id']).executeTakeFirstOrThrow();
+      const verdict = await h.env.db.insertInto('verdicts').values({ claim_id: claim.id, version: 1, rating: 'false', summary: 'No.', reviewer: 'r', approver: 'a' }).returning(['id']).executeTakeFirstOrThrow();
+      const handle = await h.env.client.workflow.start('deliverVerdictWebhooks', {
+        taskQueue: h.taskQueue,
+        workflowId: `webhooks-safety-${verdict.id}`,
+        args: [{ claimId: claim.id, verdictId: verdict.id, event: 'verdict.recorded' }],
+      });
+      const deliveryId = `verdict.recorded:${verdict.id}:${hook.id}`;
+      const result = (await handle.result()) as { delivered: string[]; failed: string[] };
+      expect(result.failed).toContain(deliveryId);
+      expect(result.delivered).not.toContain(deliveryId);
+
+      let rows: { attempt: number; outcome: string; final: boolean; status_code: number | null; error: string | null }[] = [];
+      await waitFor('delivery logged', async () => {
+        rows = await db.selectFrom('webhook_deliveries').select(['attempt', 'outcome', 'final', 'status_code', 'error']).where('delivery_id', '=', deliveryId).execute();
+        return rows.length > 0;
+      }, 10_000);
+      expect(rows).toEqual([{ attempt: 1, outcome: 'failed', final: true, status_code: null, error: expect.stringMatching(/^target refused: host 127\.0\.0\.1 resolves to 127\.0\.0\.1/) }]);
+      expect(r.received.filter((b) => b.includes(`"verdictId":"${verdict.id}"`))).toHaveLength(0);
+    } finally {
+      await db.updateTable('webhooks').set({ deleted_at: new Date() }).where('id', '=', hook.id).execute();
+      await r.close();
+    }
+  });
+});

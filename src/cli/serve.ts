@@ -62,6 +62,7 @@ export function activitySettings(config: Config): ActivitySettings {
     extractionThreshold: config.EXTRACTION_THRESHOLD,
     factCheck: { apiKey: config.FACTCHECK_API_KEY ?? null, url: config.FACTCHECK_API_URL, timeoutMs: config.FACTCHECK_TIMEOUT_MS },
     publisher: { name: config.PUBLISHER_NAME, url: config.PUBLISHER_URL },
+    webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
   };
 }
 

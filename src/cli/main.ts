@@ -20,6 +20,14 @@ async function run(action: () => Promise<number | void>): Promise<void> {
   }
 }
 
+/** Runs a command that needs the configuration and a logger (services, migrations). */
+function runWithServices(body: (config: Config, log: Logger) => Promise<void>): Promise<void> {
+  return run(async () => {
+    const { config, log } = setup();
+    await body(config, log);
+  });
+}
+
 const program = new Command()
   .name('claimdesk')
   .description('Claim-verification workflow service for newsrooms.')
@@ -34,46 +42,22 @@ program
   .command('start')
   .description('run everything in one process: Postgres and Temporal (provisioned when not configured), migrations, worker, API; loads demo data')
   .option('--no-demo', 'skip the demo users, sources and article')
-  .action((opts: { demo: boolean }) =>
-    run(async () => {
-      const { config, log } = setup();
-      const { runStart } = await import('./serve.ts');
-      await runStart(config, log, { demo: opts.demo });
-    }),
-  );
+  .action((opts: { demo: boolean }) => runWithServices(async (config, log) => (await import('./serve.ts')).runStart(config, log, { demo: opts.demo })));
 
 program
   .command('api')
   .description('run the HTTP API alone (needs TEMPORAL_ADDRESS or a server on TEMPORAL_DEV_PORT, and a database)')
-  .action(() =>
-    run(async () => {
-      const { config, log } = setup();
-      const { runApi } = await import('./serve.ts');
-      await runApi(config, log);
-    }),
-  );
+  .action(() => runWithServices(async (config, log) => (await import('./serve.ts')).runApi(config, log)));
 
 program
   .command('worker')
   .description('run the Temporal worker alone (workflows and activities)')
-  .action(() =>
-    run(async () => {
-      const { config, log } = setup();
-      const { runWorker } = await import('./serve.ts');
-      await runWorker(config, log);
-    }),
-  );
+  .action(() => runWithServices(async (config, log) => (await import('./serve.ts')).runWorker(config, log)));
 
 program
   .command('migrate')
   .description('apply database migrations; exits non-zero on failure')
-  .action(() =>
-    run(async () => {
-      const { config, log } = setup();
-      const { runMigrate } = await import('./migrate-command.ts');
-      await runMigrate(config, log);
-    }),
-  );
+  .action(() => runWithServices(async (config, log) => (await import('./migrate-command.ts')).runMigrate(config, log)));
 
 program
   .command('extract')

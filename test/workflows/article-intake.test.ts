@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { describe, expect, it } from 'vitest';
+import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { articleWorkflowId, claimWorkflowId, type ArticleIntakeResult } from '../../workflows/messages.ts';
-import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { alice, claimStatus, erin, eventTypes, eventually, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+import type { TestEnv } from '../support/env.ts';
+import { alice, claimStatus, erin, eventTypes, eventually, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';
 
 const body = (tag: string) => `Inflation eases but food prices keep climbing
 
@@ -17,18 +17,9 @@ Sign up for our daily business briefing (${tag})`;
 
 describe('article intake workflow', () => {
   let env: TestEnv;
-  let stopWorker: () => Promise<void>;
   let flows: ClaimWorkflows;
-  const taskQueue = uniqueTaskQueue('article-intake');
-
-  beforeAll(async () => {
-    env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
-    flows = createClaimWorkflows(env.client, { taskQueue });
-  });
-  afterAll(async () => {
-    await stopWorker?.();
-    await env?.close();
+  const taskQueue = useWorkflowWorker('article-intake', (ready) => {
+    ({ env, flows } = ready);
   });
 
   it('extracts claims, starts one claim workflow per check-worthy claim, and takes one to a verdict', async () => {

@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClaimWorkflows, TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { describe, expect, it } from 'vitest';
+import { TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { claimTaskUpdate, claimWorkflowId } from '../../workflows/messages.ts';
-import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { ada, alice, bob, claimStatus, erin, eventTypes, fred, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+import type { TestEnv } from '../support/env.ts';
+import { ada, alice, bob, claimStatus, erin, eventTypes, fred, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';
 
 describe('claim verification workflow: review and approval', () => {
   let env: TestEnv;
-  let stopWorker: () => Promise<void>;
   let flows: ClaimWorkflows;
-  const taskQueue = uniqueTaskQueue('claim-review');
-
-  beforeAll(async () => {
-    env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
-    flows = createClaimWorkflows(env.client, { taskQueue });
-  });
-  afterAll(async () => {
-    await stopWorker?.();
-    await env?.close();
+  useWorkflowWorker('claim-review', (ready) => {
+    ({ env, flows } = ready);
   });
 
   async function rejection(p: Promise<unknown>): Promise<TaskActionError> {

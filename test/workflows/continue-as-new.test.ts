@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_REVIEW_POLICY } from '../../src/domain/review.ts';
-import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { claimWorkflowId, type ClaimWorkflowInput } from '../../workflows/messages.ts';
-import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { alice, erin, eventTypes, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+import type { TestEnv } from '../support/env.ts';
+import { alice, erin, eventTypes, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';
 
 describe('claim verification workflow: continue-as-new', () => {
   let env: TestEnv;
-  let stopWorker: () => Promise<void>;
   let flows: ClaimWorkflows;
-  const taskQueue = uniqueTaskQueue('claim-can');
-
-  beforeAll(async () => {
-    env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
-    flows = createClaimWorkflows(env.client, { taskQueue });
-  });
-  afterAll(async () => {
-    await stopWorker?.();
-    await env?.close();
+  const taskQueue = useWorkflowWorker('claim-can', (ready) => {
+    ({ env, flows } = ready);
   });
 
   it('loses no update that is in flight or arrives while the run continues as new', async () => {

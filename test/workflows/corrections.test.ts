@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClaimWorkflows, TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { describe, expect, it } from 'vitest';
+import { TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { claimWorkflowId, webhookWorkflowId } from '../../workflows/messages.ts';
-import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { alice, bob, claimStatus, erin, eventsOf, eventually, fred, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+import type { TestEnv } from '../support/env.ts';
+import { alice, bob, claimStatus, erin, eventsOf, eventually, fred, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';
 
 describe('claim verification workflow: corrections', () => {
   let env: TestEnv;
-  let stopWorker: () => Promise<void>;
   let flows: ClaimWorkflows;
-  const taskQueue = uniqueTaskQueue('claim-corrections');
-
-  beforeAll(async () => {
-    env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
-    flows = createClaimWorkflows(env.client, { taskQueue });
-  });
-  afterAll(async () => {
-    await stopWorker?.();
-    await env?.close();
+  useWorkflowWorker('claim-corrections', (ready) => {
+    ({ env, flows } = ready);
   });
 
   async function toVerdict(claimId: string, reviewer = alice, approver = erin): Promise<string> {

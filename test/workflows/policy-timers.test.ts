@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
 import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
-import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { alice, bob, claimStatus, erin, eventTypes, eventsOf, eventually, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+import type { TestEnv } from '../support/env.ts';
+import { alice, bob, claimStatus, erin, eventTypes, eventsOf, eventually, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';
 
 // Seconds instead of hours: the real dev server runs real timers, so the policy is what makes this fast.
 const quick: ReviewPolicy = {
@@ -16,19 +16,10 @@ const quick: ReviewPolicy = {
 
 describe('claim verification workflow: policy timers', () => {
   let env: TestEnv;
-  let stopWorker: () => Promise<void>;
   let flows: ClaimWorkflows;
-  const taskQueue = uniqueTaskQueue('claim-timers');
-
-  beforeAll(async () => {
-    env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
-    flows = createClaimWorkflows(env.client, { taskQueue, policy: quick });
-  });
-  afterAll(async () => {
-    await stopWorker?.();
-    await env?.close();
-  });
+  const taskQueue = useWorkflowWorker('claim-timers', (ready) => {
+    ({ env, flows } = ready);
+  }, { policy: quick });
 
   it('escalates an unclaimed task past its SLA, one priority step at a time, up to maxEscalations', async () => {
     const claimId = await insertClaim(env.db);

@@ -1,25 +1,17 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
 import { createClaimWorkflows, TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { EVENTS_CHANNEL, type ClaimNotification } from '../../activities/review.ts';
-import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { ada, alice, eventTypes, erin, fred, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+import type { TestEnv } from '../support/env.ts';
+import { ada, alice, eventTypes, erin, fred, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';
 
 describe('claim verification workflow: review policy variants and live notifications', () => {
   let env: TestEnv;
-  let stopWorker: () => Promise<void>;
-  const taskQueue = uniqueTaskQueue('claim-policy');
+  const taskQueue = useWorkflowWorker('claim-policy', (ready) => {
+    ({ env } = ready);
+  });
   const flowsWith = (policy: ReviewPolicy): ClaimWorkflows => createClaimWorkflows(env.client, { taskQueue, policy });
-
-  beforeAll(async () => {
-    env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
-  });
-  afterAll(async () => {
-    await stopWorker?.();
-    await env?.close();
-  });
 
   it('needs two distinct approvers when the policy says so, neither of them the reviewer', async () => {
     const flows = flowsWith({ ...DEFAULT_REVIEW_POLICY, approvers: 2 });

@@ -4,13 +4,23 @@ import type { Db } from '../../db/index.ts';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
 import { createClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { articleWorkflowId, claimWorkflowId, type ClaimWorkflowInput } from '../../workflows/messages.ts';
+import type { Actor } from '../../src/domain/review.ts';
+import type { TaskKind } from '../../src/domain/types.ts';
 import { alice, erin, eventTypes, eventually, fred, insertClaim, sampleVerdict, tasksOf, waitForTask } from './support.ts';
+
+interface ScenarioContext {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+}
 
 /** One recorded path through the workflows: drives real runs and names the executions whose histories to keep. */
 export interface Scenario {
   name: string;
-  run(ctx: { db: Db; client: Client; taskQueue: string }): Promise<Array<{ workflowId: string; runId?: string }>>;
+  run(ctx: ScenarioContext): Promise<Array<{ workflowId: string; runId?: string }>>;
 }
+
+type Flows = ReturnType<typeof createClaimWorkflows>;
 
 const quickPolicy: ReviewPolicy = {
   ...DEFAULT_REVIEW_POLICY,
@@ -19,12 +29,25 @@ const quickPolicy: ReviewPolicy = {
   maxEscalations: 2,
 };
 
-async function reviewAndApprove(db: Db, flows: ReturnType<typeof createClaimWorkflows>, claimId: string): Promise<void> {
-  const review = await waitForTask(db, claimId, 'review');
-  await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+/** A fresh claim with its workflow started, and the client that drives it. */
+async function startedClaim({ db, client, taskQueue }: ScenarioContext, policy?: ReviewPolicy): Promise<{ flows: Flows; claimId: string }> {
+  const flows = createClaimWorkflows(client, { taskQueue, ...(policy ? { policy } : {}) });
+  const claimId = await insertClaim(db);
+  await flows.startClaim(claimId);
+  return { flows, claimId };
+}
+
+/** Waits for the claim's open task of that kind and claims it for the actor. */
+async function claimNext(db: Db, flows: Flows, claimId: string, kind: TaskKind, actor: Actor): Promise<{ id: string }> {
+  const task = await waitForTask(db, claimId, kind);
+  await flows.act(claimId, { type: 'claim', taskId: task.id, actor });
+  return task;
+}
+
+async function reviewAndApprove(db: Db, flows: Flows, claimId: string): Promise<void> {
+  const review = await claimNext(db, flows, claimId, 'review', alice);
   await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
-  const approval = await waitForTask(db, claimId, 'approval');
-  await flows.act(claimId, { type: 'claim', taskId: approval.id, actor: erin });
+  const approval = await claimNext(db, flows, claimId, 'approval', erin);
   await flows.act(claimId, { type: 'approve', taskId: approval.id, actor: erin });
 }
 
@@ -39,9 +62,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'happy-path',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
-      const claimId = await insertClaim(db);
-      await flows.startClaim(claimId);
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue });
       await reviewAndApprove(db, flows, claimId);
       return [await finished(client, claimWorkflowId(claimId))];
     },
@@ -49,19 +70,14 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'send-back',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
-      const claimId = await insertClaim(db);
-      await flows.startClaim(claimId);
-      const review = await waitForTask(db, claimId, 'review');
-      await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue });
+      const review = await claimNext(db, flows, claimId, 'review', alice);
       await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
-      const approval = await waitForTask(db, claimId, 'approval');
-      await flows.act(claimId, { type: 'claim', taskId: approval.id, actor: erin });
+      const approval = await claimNext(db, flows, claimId, 'approval', erin);
       await flows.act(claimId, { type: 'sendBack', taskId: approval.id, actor: erin, comment: 'Cite the primary source.' });
       const round2 = await waitForTask(db, claimId, 'review', 'claimed');
       await flows.act(claimId, { type: 'submitVerdict', taskId: round2.id, actor: alice, verdict: sampleVerdict });
-      const approval2 = await waitForTask(db, claimId, 'approval');
-      await flows.act(claimId, { type: 'claim', taskId: approval2.id, actor: fred });
+      const approval2 = await claimNext(db, flows, claimId, 'approval', fred);
       await flows.act(claimId, { type: 'approve', taskId: approval2.id, actor: fred });
       return [await finished(client, claimWorkflowId(claimId))];
     },
@@ -69,11 +85,8 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'withdraw',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
-      const claimId = await insertClaim(db);
-      await flows.startClaim(claimId);
-      const review = await waitForTask(db, claimId, 'review');
-      await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue });
+      await claimNext(db, flows, claimId, 'review', alice);
       await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'story spiked' });
       return [await finished(client, claimWorkflowId(claimId))];
     },
@@ -81,9 +94,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'correction',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
-      const claimId = await insertClaim(db);
-      await flows.startClaim(claimId);
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue });
       await reviewAndApprove(db, flows, claimId);
       const first = await finished(client, claimWorkflowId(claimId));
       await flows.requestCorrection(claimId, fred, 'The source was revised.');
@@ -95,12 +106,9 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'escalation-and-lease',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue, policy: quickPolicy });
-      const claimId = await insertClaim(db);
-      await flows.startClaim(claimId);
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue }, quickPolicy);
       await eventually('two escalations', async () => (await eventTypes(db, claimId)).filter((t) => t === 'escalated').length === 2);
-      const review = await waitForTask(db, claimId, 'review');
-      await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+      await claimNext(db, flows, claimId, 'review', alice);
       await eventually('lease expiry', async () => (await eventTypes(db, claimId)).includes('lease_expired'));
       await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'done recording' });
       return [await finished(client, claimWorkflowId(claimId))];
@@ -109,17 +117,13 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'lease-renewal',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
-      const claimId = await insertClaim(db);
-      await flows.startClaim(claimId);
-      const review = await waitForTask(db, claimId, 'review');
-      await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue });
+      const review = await claimNext(db, flows, claimId, 'review', alice);
       await flows.act(claimId, { type: 'renewLease', taskId: review.id, actor: alice });
       // Claiming a task already held renews it too.
       await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
       await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
-      const approval = await waitForTask(db, claimId, 'approval');
-      await flows.act(claimId, { type: 'claim', taskId: approval.id, actor: erin });
+      const approval = await claimNext(db, flows, claimId, 'approval', erin);
       await flows.act(claimId, { type: 'renewLease', taskId: approval.id, actor: erin });
       await flows.act(claimId, { type: 'approve', taskId: approval.id, actor: erin });
       return [await finished(client, claimWorkflowId(claimId))];
@@ -128,9 +132,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'correction-withdrawn',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
-      const claimId = await insertClaim(db);
-      await flows.startClaim(claimId);
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue });
       await reviewAndApprove(db, flows, claimId);
       await finished(client, claimWorkflowId(claimId));
       await flows.requestCorrection(claimId, fred, 'A reader disputes the figure.');

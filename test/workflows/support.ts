@@ -1,6 +1,9 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { Db } from '../../db/index.ts';
 import { claimFingerprint } from '../../activities/intake.ts';
-import type { Actor } from '../../src/domain/review.ts';
+import type { Actor, ReviewPolicy } from '../../src/domain/review.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 import type { ClaimStatus, TaskKind } from '../../src/domain/types.ts';
 
 export const alice: Actor = { name: 'alice', role: 'fact_checker' };
@@ -8,6 +11,26 @@ export const bob: Actor = { name: 'bob', role: 'fact_checker' };
 export const erin: Actor = { name: 'erin', role: 'editor' };
 export const fred: Actor = { name: 'fred', role: 'editor' };
 export const ada: Actor = { name: 'ada', role: 'admin' };
+
+/**
+ * For the enclosing describe: opens the test env, runs a worker on a fresh task queue and hands over the env and
+ * claim workflows client once they are up; stops both after the last test. Returns the task queue.
+ */
+export function useWorkflowWorker(prefix: string, onReady: (ready: { env: TestEnv; flows: ClaimWorkflows }) => void, options: { policy?: ReviewPolicy } = {}): string {
+  const taskQueue = uniqueTaskQueue(prefix);
+  let env: TestEnv | undefined;
+  let stopWorker: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    env = await openTestEnv();
+    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
+    onReady({ env, flows: createClaimWorkflows(env.client, { taskQueue, ...(options.policy ? { policy: options.policy } : {}) }) });
+  });
+  afterAll(async () => {
+    await stopWorker?.();
+    await env?.close();
+  });
+  return taskQueue;
+}
 
 let counter = 0;
 /** A hand-entered claim (no article), unique per call so tests never share rows. */

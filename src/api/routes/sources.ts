@@ -5,33 +5,23 @@ import { HttpProblem, notFound } from '../errors.ts';
 import { MAX_SEARCH_QUERY_CHARS, idParam, page } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
 
-const sourceSchema = z
-  .object({
-    id: z.string(),
-    url: z.string(),
-    title: z.string(),
-    publisher: z.string().nullable(),
-    publishedAt: z.string().nullable(),
-    kind: z.string(),
-    reliability: z.number(),
-    body: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
+// The fields a full source and a search hit share; each adds its own.
+const sourceSummary = z.object({
+  id: z.string(),
+  url: z.string(),
+  title: z.string(),
+  publisher: z.string().nullable(),
+  publishedAt: z.string().nullable(),
+  kind: z.string(),
+  reliability: z.number(),
+});
+
+const sourceSchema = sourceSummary
+  .extend({ body: z.string(), createdAt: z.string(), updatedAt: z.string() })
   .meta({ id: 'Source' });
 
-const searchItemSchema = z
-  .object({
-    id: z.string(),
-    url: z.string(),
-    title: z.string(),
-    publisher: z.string().nullable(),
-    publishedAt: z.string().nullable(),
-    kind: z.string(),
-    reliability: z.number(),
-    snippet: z.string().nullable(),
-    score: z.number().nullable(),
-  })
+const searchItemSchema = sourceSummary
+  .extend({ snippet: z.string().nullable(), score: z.number().nullable() })
   .meta({ id: 'SourceSearchItem' });
 
 export function sourceRoutes(ctx: RouteContext): FastifyPluginAsyncZod {

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createDb } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
@@ -17,6 +18,38 @@ declare module 'vitest' {
     temporalAddress: string;
     workflowBundlePath: string;
     temporalCliPath: string;
+    /** Every database a test creates is named with this prefix, so the run can sweep them all. */
+    runDatabaseName: string;
+  }
+}
+
+const RUN_PREFIX = 'claimdesk_test_';
+
+async function databasesStartingWith(adminUrl: string, prefix: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const res = await client.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [prefix]);
+    return res.rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A run that was killed never ran its teardown: drop its databases once its process is gone. */
+async function sweepAbandonedDatabases(adminUrl: string): Promise<void> {
+  for (const name of await databasesStartingWith(adminUrl, RUN_PREFIX)) {
+    const pid = Number(/^claimdesk_test_[0-9a-z]+_(\d+)/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) await dropDatabase(adminUrl, name).catch(() => undefined);
   }
 }
 
@@ -33,7 +66,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     { databaseUrl: config.DATABASE_URL, mode: config.CLAIMDESK_POSTGRES, localUrl: config.LOCAL_POSTGRES_URL, database: 'postgres', stateDir: config.stateDir, embeddedPort: config.EMBEDDED_POSTGRES_PORT },
     log,
   );
-  const dbName = `claimdesk_test_${Date.now().toString(36)}_${process.pid}`;
+  await sweepAbandonedDatabases(pg.adminUrl);
+  const dbName = `${RUN_PREFIX}${Date.now().toString(36)}_${process.pid}`;
   await ensureDatabase(pg.adminUrl, dbName);
   const databaseUrl = withDatabase(pg.adminUrl, dbName);
   const db = createDb(databaseUrl, { max: 2 });
@@ -54,10 +88,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', temporal.address);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', config.TEMPORAL_CLI_PATH ?? '');
+  project.provide('runDatabaseName', dbName);
 
   return async () => {
     await temporal.stop();
-    await dropDatabase(pg.adminUrl, dbName).catch((err: unknown) => console.warn(`[setup] could not drop ${dbName}: ${String(err)}`));
+    for (const name of await databasesStartingWith(pg.adminUrl, dbName)) {
+      await dropDatabase(pg.adminUrl, name).catch((err: unknown) => console.warn(`[setup] could not drop ${name}: ${String(err)}`));
+    }
     await pg.stop();
     rmSync(bundleDir, { recursive: true, force: true });
   };

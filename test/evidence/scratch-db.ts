@@ -11,7 +11,8 @@ import { dropDatabase, ensureDatabase, withDatabase } from '../../src/services/p
  */
 export async function openScratchDb(prefix: string): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
   const admin = inject('adminDatabaseUrl');
-  const name = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  // Named under the run's database so the run's teardown (or the next run's sweep) drops it even after a crash.
+  const name = `${inject('runDatabaseName')}_${prefix.slice(0, 18)}_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
   await ensureDatabase(admin, name);
   const url = withDatabase(admin, name);
   const db = createDb(url, { max: 4, applicationName: 'claimdesk-test-scratch' });

@@ -38,7 +38,7 @@ function tokensFrom(output: string): Record<string, string> {
 
 describe('`claimdesk start` (what `npm start` runs)', () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'claimdesk-start-'));
-  const dbName = `claimdesk_start_${Date.now().toString(36)}`;
+  const dbName = `${inject('runDatabaseName')}_start`;
   const adminUrl = inject('adminDatabaseUrl');
   const databaseUrl = withDatabase(adminUrl, dbName);
   let env: Record<string, string>;

@@ -29,6 +29,8 @@ export class EventHub {
   constructor(
     private readonly databaseUrl: string,
     private readonly log: Logger,
+    /** Names the LISTEN connection in pg_stat_activity (operators, and tests that cut one hub's connection). */
+    private readonly applicationName = 'claimdesk-events',
   ) {}
 
   get size(): number {
@@ -60,7 +62,7 @@ export class EventHub {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'claimdesk-events' });
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: this.applicationName });
     client.on('notification', (msg) => {
       if (msg.channel !== EVENTS_CHANNEL || !msg.payload) return;
       let event: ChangeEvent;

@@ -15,11 +15,15 @@ describe('EventHub (LISTEN/NOTIFY fan-out)', () => {
     // Two hubs stand for two API processes, each with its own LISTEN connection.
     const hubs = [new EventHub(env.databaseUrl, testLogger), new EventHub(env.databaseUrl, testLogger)];
     const seen: ChangeEvent[][] = [[], [], []];
+    // The channel is shared with every other test file's workflows: count only this test's changes.
+    const marker = `t-${Date.now()}-${Math.random()}`;
+    const mine = (i: number) => (e: ChangeEvent) => {
+      if (e.claimId === marker) seen[i]?.push(e);
+    };
     try {
-      await hubs[0]?.subscribe((e) => seen[0]?.push(e));
-      await hubs[1]?.subscribe((e) => seen[1]?.push(e));
-      const unsubscribe = await hubs[1]?.subscribe((e) => seen[2]?.push(e));
-      const marker = `t-${Date.now()}`;
+      await hubs[0]?.subscribe(mine(0));
+      await hubs[1]?.subscribe(mine(1));
+      const unsubscribe = await hubs[1]?.subscribe(mine(2));
       await env.db.transaction().execute(async (trx) => {
         await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ claimId: marker, type: 'task_claimed', status: 'in_review' })})`.execute(trx);
         // Not yet committed: nobody may have it.
@@ -41,11 +45,14 @@ describe('EventHub (LISTEN/NOTIFY fan-out)', () => {
   });
 
   it('reconnects after its LISTEN connection is killed', async () => {
-    const hub = new EventHub(env.databaseUrl, testLogger);
+    // Its own connection name, so cutting it leaves other test files' hubs alone.
+    const name = `claimdesk-events-test-${process.pid}`;
+    const hub = new EventHub(env.databaseUrl, testLogger, name);
     const seen: ChangeEvent[] = [];
     try {
       await hub.subscribe((e) => seen.push(e));
-      await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'claimdesk-events' AND datname = current_database() AND query ILIKE 'LISTEN%'`.execute(env.db);
+      const killed = await sql<{ ok: boolean }>`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = ${name} AND datname = current_database()`.execute(env.db);
+      expect(killed.rows).toEqual([{ ok: true }]);
       const marker = `r-${Date.now()}`;
       await waitFor('a change after reconnecting', async () => {
         await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ claimId: marker, type: 'ping' })})`.execute(env.db);

@@ -138,7 +138,9 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   let queued = 0;
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
     queued += 1;
-    const run = chain.then(fn);
+    // Non-cancellable: a write the workflow has decided on finishes even when the run is cancelled, so the
+    // cancellation's own withdrawal write (queued behind it) lands after it in Postgres, never before.
+    const run = chain.then(() => CancellationScope.nonCancellable(fn));
     chain = run.then(
       () => undefined,
       () => undefined,
@@ -497,23 +499,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       exclusive(async () => {
         validateWithdraw(args);
         if (research && patched('withdraw-cancels-research')) research.cancel();
-        const cancelled = s.tasks.filter(isActive);
-        for (const t of cancelled) closeTask(t, 'cancelled');
-        s.stage = 'withdrawn';
-        const payload = { reason: args.reason.trim(), cancelledTaskIds: cancelled.map((t) => t.id) };
-        // (Checked by mode, not by s.supersedes: a withdrawal buffered with the start runs before beginRun has read the verdict.)
-        if (s.mode === 'correction') {
-          // Withdrawing a correction abandons the reopening, not the claim: the recorded verdict stands (and stays
-          // published), and the claim can be corrected again later.
-          s.status = 'verdict_recorded';
-          await persist('withdraw', { tasks: cancelled.map((t) => taskWrite(t)), event: { type: 'correction_withdrawn', actor: args.actor.name, payload: { ...payload, standingVerdictId: s.supersedes } } });
-          return result(null);
-        }
-        s.status = 'withdrawn';
-        await persist('withdraw', {
-          tasks: cancelled.map((t) => taskWrite(t)),
-          event: { type: 'withdrawn', actor: args.actor.name, payload },
-        });
+        await withdraw(args.actor.name, args.reason.trim());
         return result(null);
       }),
     { validator: guarded(validateWithdraw) },
@@ -545,6 +531,27 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       }),
     { validator: guarded(validateReprioritize) },
   );
+
+  /** Cancels every open task and ends the claim's process: one transition, written by the withdraw Update and by a cancelled run. */
+  async function withdraw(actor: string, reason: string): Promise<void> {
+    const cancelled = s.tasks.filter(isActive);
+    for (const t of cancelled) closeTask(t, 'cancelled');
+    s.stage = 'withdrawn';
+    const payload = { reason, cancelledTaskIds: cancelled.map((t) => t.id) };
+    // (Checked by mode, not by s.supersedes: a withdrawal buffered with the start runs before beginRun has read the verdict.)
+    if (s.mode === 'correction') {
+      // Withdrawing a correction abandons the reopening, not the claim: the recorded verdict stands (and stays
+      // published), and the claim can be corrected again later.
+      s.status = 'verdict_recorded';
+      await persist('withdraw', { tasks: cancelled.map((t) => taskWrite(t)), event: { type: 'correction_withdrawn', actor, payload: { ...payload, standingVerdictId: s.supersedes } } });
+      return;
+    }
+    s.status = 'withdrawn';
+    await persist('withdraw', {
+      tasks: cancelled.map((t) => taskWrite(t)),
+      event: { type: 'withdrawn', actor, payload },
+    });
+  }
 
   /** The holder is active: the lease counts again from now, and the main loop re-arms its timer (tick). */
   async function renewLease(task: LiveTask): Promise<TaskActionResult> {
@@ -610,112 +617,132 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
 
   // ---- the run ----
 
-  if (!input.carried) {
-    await exclusive(async () => {
-      // A withdrawal can arrive with the start, before this step runs: then there is nothing to begin.
-      if (isTerminal(s)) return;
-      const begun = await writes.beginRun({
-        claimId: s.claimId,
-        workflowId: s.workflowId,
-        key: `${s.workflowId}:${mode}:${info.firstExecutionRunId}:begin`,
-        mode,
-        correction: input.correction ? { reason: input.correction.reason, actor: input.correction.actor } : null,
-        at: Date.now(),
+  /** Everything from the start to the end of the claim's process (or this run's continue-as-new). */
+  async function run(): Promise<ClaimWorkflowResult> {
+    if (!input.carried) {
+      await exclusive(async () => {
+        // A withdrawal can arrive with the start, before this step runs: then there is nothing to begin.
+        if (isTerminal(s)) return;
+        const begun = await writes.beginRun({
+          claimId: s.claimId,
+          workflowId: s.workflowId,
+          key: `${s.workflowId}:${mode}:${info.firstExecutionRunId}:begin`,
+          mode,
+          correction: input.correction ? { reason: input.correction.reason, actor: input.correction.actor } : null,
+          at: Date.now(),
+        });
+        s.priority = begun.priority;
+        s.version = (begun.latestVerdict?.version ?? 0) + 1;
+        s.supersedes = begun.latestVerdict?.id ?? null;
+        if (mode === 'correction') s.status = 'awaiting_review';
+        syncSearchAttributes();
       });
-      s.priority = begun.priority;
-      s.version = (begun.latestVerdict?.version ?? 0) + 1;
-      s.supersedes = begun.latestVerdict?.id ?? null;
-      if (mode === 'correction') s.status = 'awaiting_review';
-      syncSearchAttributes();
-    });
 
-    if (mode === 'initial') {
-      const steps: Array<[string, (i: { claimId: string }) => Promise<unknown>]> = [
-        ['matchPriorVerdicts', library.matchPriorVerdicts],
-        ['searchLibrary', library.searchLibrary],
-        ['searchFactChecks', factChecks.searchFactChecks],
-      ];
-      for (const [name, step] of steps) {
-        if (isTerminal(s)) break;
-        const scope = new CancellationScope();
-        research = scope;
-        try {
-          await scope.run(() => step({ claimId: s.claimId }));
-        } catch (err) {
-          // Withdrawn meanwhile (the step cancelled, or failing late): nothing more is written for this claim.
+      if (mode === 'initial') {
+        const steps: Array<[string, (i: { claimId: string }) => Promise<unknown>]> = [
+          ['matchPriorVerdicts', library.matchPriorVerdicts],
+          ['searchLibrary', library.searchLibrary],
+          ['searchFactChecks', factChecks.searchFactChecks],
+        ];
+        for (const [name, step] of steps) {
           if (isTerminal(s)) break;
-          // The workflow itself was cancelled: that is not a provider failure.
-          if (isCancellation(err)) throw err;
-          // Evidence helps the reviewer but is not required: a failed provider is recorded, the claim goes on.
-          const message = errorMessage(err);
-          s.evidenceProviderFailures.push(`${name}: ${message}`);
+          const scope = new CancellationScope();
+          research = scope;
+          try {
+            await scope.run(() => step({ claimId: s.claimId }));
+          } catch (err) {
+            // Withdrawn meanwhile (the step cancelled, or failing late): nothing more is written for this claim.
+            if (isTerminal(s)) break;
+            // The workflow itself was cancelled: that is not a provider failure.
+            if (isCancellation(err)) throw err;
+            // Evidence helps the reviewer but is not required: a failed provider is recorded, the claim goes on.
+            const message = errorMessage(err);
+            s.evidenceProviderFailures.push(`${name}: ${message}`);
+            await exclusive(async () => {
+              if (!isTerminal(s)) await persist(`evidence-failed-${name}`, { event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } });
+            });
+          } finally {
+            research = null;
+          }
+        }
+        if (!isTerminal(s)) {
           await exclusive(async () => {
-            if (!isTerminal(s)) await persist(`evidence-failed-${name}`, { event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } });
+            if (isTerminal(s)) return;
+            s.checks = await writes.runAutomatedChecks({ claimId: s.claimId, key: `${claimKeyPrefix()}:checks`, at: Date.now() });
           });
-        } finally {
-          research = null;
         }
       }
-      if (!isTerminal(s)) {
-        await exclusive(async () => {
-          if (isTerminal(s)) return;
-          s.checks = await writes.runAutomatedChecks({ claimId: s.claimId, key: `${claimKeyPrefix()}:checks`, at: Date.now() });
+
+      await exclusive(async () => {
+        if (isTerminal(s)) return;
+        s.stage = 'review';
+        const task = await openTask('review', { assignee: null, reviewer: null, comment: mode === 'correction' ? s.correctionReason : null });
+        s.status = statusForTasks();
+        await persist('review-opened', {
+          tasks: [taskWrite(task, createKey(task, 1))],
+          event: { type: 'review_opened', actor: 'system', payload: { taskId: task.id, round: s.round, priority: s.priority } },
+          taskId: task.id,
         });
+      });
+    }
+
+    const historyLimit = input.continueAsNewAfterEvents;
+    const shouldContinueAsNew = (): boolean => {
+      const now = workflowInfo();
+      return now.continueAsNewSuggested || (historyLimit !== undefined && now.historyLength > historyLimit);
+    };
+
+    while (!isTerminal(s)) {
+      const seen = tick;
+      const deadline = nextDeadline();
+      if (deadline === null) {
+        await condition(() => tick !== seen || isTerminal(s) || shouldContinueAsNew());
+      } else {
+        const woke = await condition(() => tick !== seen || isTerminal(s) || shouldContinueAsNew(), Math.max(deadline - Date.now(), 1));
+        if (!woke) await exclusive(fireTimers);
+      }
+      if (!isTerminal(s) && shouldContinueAsNew()) {
+        await condition(() => queued === 0 && allHandlersFinished());
+        if (!isTerminal(s)) {
+          await continueAsNew<typeof claimVerificationWorkflow>({ ...input, carried: s });
+        }
       }
     }
 
-    await exclusive(async () => {
-      if (isTerminal(s)) return;
-      s.stage = 'review';
-      const task = await openTask('review', { assignee: null, reviewer: null, comment: mode === 'correction' ? s.correctionReason : null });
-      s.status = statusForTasks();
-      await persist('review-opened', {
-        tasks: [taskWrite(task, createKey(task, 1))],
-        event: { type: 'review_opened', actor: 'system', payload: { taskId: task.id, round: s.round, priority: s.priority } },
-        taskId: task.id,
-      });
-    });
+    await condition(() => queued === 0 && allHandlersFinished());
+
+    if (s.stage === 'done' && s.verdictId) {
+      const webhookInput: WebhookWorkflowInput = { claimId: s.claimId, verdictId: s.verdictId, event: s.mode === 'correction' ? 'verdict.corrected' : 'verdict.recorded' };
+      try {
+        // Delivery is its own workflow (retries outlive this one); started by name and never awaited.
+        await startChild<(i: WebhookWorkflowInput) => Promise<unknown>>(WEBHOOK_WORKFLOW_TYPE, {
+          workflowId: webhookWorkflowId(s.verdictId),
+          args: [webhookInput],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          taskQueue: info.taskQueue,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+
+    return { claimId: s.claimId, status: s.status, verdictId: s.verdictId, version: s.stage === 'done' ? s.version : null };
   }
 
-  const historyLimit = input.continueAsNewAfterEvents;
-  const shouldContinueAsNew = (): boolean => {
-    const now = workflowInfo();
-    return now.continueAsNewSuggested || (historyLimit !== undefined && now.historyLength > historyLimit);
-  };
-
-  while (!isTerminal(s)) {
-    const seen = tick;
-    const deadline = nextDeadline();
-    if (deadline === null) {
-      await condition(() => tick !== seen || isTerminal(s) || shouldContinueAsNew());
-    } else {
-      const woke = await condition(() => tick !== seen || isTerminal(s) || shouldContinueAsNew(), Math.max(deadline - Date.now(), 1));
-      if (!woke) await exclusive(fireTimers);
-    }
-    if (!isTerminal(s) && shouldContinueAsNew()) {
+  try {
+    return await run();
+  } catch (err) {
+    // Cancelled from Temporal (an operator in the UI or CLI), not withdrawn through the API: the read model must
+    // not go on showing open tasks nobody can act on, so the cancellation is written as a withdrawal, then the
+    // run ends as cancelled.
+    if (!isCancellation(err) || isTerminal(s)) throw err;
+    await CancellationScope.nonCancellable(async () => {
+      await exclusive(async () => {
+        // A withdrawal already queued ahead of this one has ended the claim.
+        if (!isTerminal(s)) await withdraw('temporal', 'workflow cancelled in Temporal');
+      });
       await condition(() => queued === 0 && allHandlersFinished());
-      if (!isTerminal(s)) {
-        await continueAsNew<typeof claimVerificationWorkflow>({ ...input, carried: s });
-      }
-    }
+    });
+    throw err;
   }
-
-  await condition(() => queued === 0 && allHandlersFinished());
-
-  if (s.stage === 'done' && s.verdictId) {
-    const webhookInput: WebhookWorkflowInput = { claimId: s.claimId, verdictId: s.verdictId, event: s.mode === 'correction' ? 'verdict.corrected' : 'verdict.recorded' };
-    try {
-      // Delivery is its own workflow (retries outlive this one); started by name and never awaited.
-      await startChild<(i: WebhookWorkflowInput) => Promise<unknown>>(WEBHOOK_WORKFLOW_TYPE, {
-        workflowId: webhookWorkflowId(s.verdictId),
-        args: [webhookInput],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        taskQueue: info.taskQueue,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-  }
-
-  return { claimId: s.claimId, status: s.status, verdictId: s.verdictId, version: s.stage === 'done' ? s.version : null };
 }

@@ -13,7 +13,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 // a change that makes the workflows non-deterministic fails here, before it meets a running claim.
 describe('replay of recorded workflow histories', () => {
   it('has a recorded history for every path', () => {
-    const paths = ['happy-path', 'send-back', 'withdraw', 'correction', 'escalation-and-lease', 'continue-as-new', 'article-intake', 'lease-renewal', 'correction-withdrawn'];
+    const paths = ['happy-path', 'send-back', 'withdraw', 'correction', 'escalation-and-lease', 'continue-as-new', 'article-intake', 'lease-renewal', 'correction-withdrawn', 'operator-cancel'];
     for (const p of paths) expect(files.some((f) => f.startsWith(p))).toBe(true);
   });
 

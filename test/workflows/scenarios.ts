@@ -142,6 +142,18 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Cancelled by an operator in Temporal (not withdrawn): the run writes a withdrawal, then ends as cancelled.
+    name: 'operator-cancel',
+    async run({ db, client, taskQueue }) {
+      const { flows, claimId } = await startedClaim({ db, client, taskQueue });
+      await claimNext(db, flows, claimId, 'review', alice);
+      const handle = client.workflow.getHandle(claimWorkflowId(claimId));
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      return [{ workflowId: claimWorkflowId(claimId), runId: (await handle.describe()).runId }];
+    },
+  },
+  {
     name: 'continue-as-new',
     async run({ db, client, taskQueue }) {
       const flows = createClaimWorkflows(client, { taskQueue });

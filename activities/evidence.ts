@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps.ts';
 import {
@@ -29,6 +30,35 @@ async function loadClaim(deps: ActivityDeps, claimId: string) {
   }
 }
 
+/** The running activity's context; null when the function is called directly (scripts, tests). */
+function activityContext(): Context | null {
+  try {
+    return Context.current();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Heartbeats while a step runs: a cancellation (the claim withdrawn) only reaches an activity in a heartbeat's
+ * answer, so a step that waits on a provider must keep heartbeating to learn of it. The SDK throttles what is sent.
+ */
+async function heartbeating<T>(ctx: Context | null, work: () => Promise<T>): Promise<T> {
+  if (!ctx) return work();
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), 500);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** A cancelled step writes nothing: the workflow has moved on (withdrawn), and rows now would outlive it. */
+function stopIfCancelled(ctx: Context | null): void {
+  if (ctx?.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+}
+
 /**
  * The claim workflow's evidence steps. Each writes claim_evidence rows keyed by a content hash, so a retried
  * or replayed activity adds nothing twice. None of them ever rates a claim.
@@ -37,9 +67,11 @@ export function createEvidenceActivities(deps: ActivityDeps, opts: EvidenceActiv
   return {
     /** Similar claims that already have a verdict, as suggestions (and probable duplicates above the confirm threshold). */
     async matchPriorVerdicts(input: { claimId: string }): Promise<{ suggestions: number; probableDuplicates: number }> {
+      const ctx = activityContext();
       const claim = await loadClaim(deps, input.claimId);
       const provider = createPriorVerdictsProvider(deps.db, { excludeClaimId: claim.id, ...(opts.matchThresholds ? { thresholds: opts.matchThresholds } : {}) });
-      const candidates = await provider.search(toEvidenceQuery(claim));
+      const candidates = await heartbeating(ctx, () => provider.search(toEvidenceQuery(claim)));
+      stopIfCancelled(ctx);
       await recordEvidence(deps.db, claim.id, candidates);
       const probableDuplicates = candidates.filter((c) => c.details.probableDuplicate === true).length;
       deps.log.debug({ claimId: claim.id, suggestions: candidates.length, probableDuplicates }, 'prior verdicts matched');
@@ -48,8 +80,10 @@ export function createEvidenceActivities(deps: ActivityDeps, opts: EvidenceActiv
 
     /** The evidence library: best-matching sources with snippet, score and why they matched. */
     async searchLibrary(input: { claimId: string }): Promise<{ found: number }> {
+      const ctx = activityContext();
       const claim = await loadClaim(deps, input.claimId);
-      const candidates = await createLibraryProvider(deps.db).search(toEvidenceQuery(claim), { limit: opts.libraryLimit ?? 8 });
+      const candidates = await heartbeating(ctx, () => createLibraryProvider(deps.db).search(toEvidenceQuery(claim), { limit: opts.libraryLimit ?? 8 }));
+      stopIfCancelled(ctx);
       await recordEvidence(deps.db, claim.id, candidates);
       return { found: candidates.length };
     },
@@ -58,10 +92,12 @@ export function createEvidenceActivities(deps: ActivityDeps, opts: EvidenceActiv
     async searchFactChecks(input: { claimId: string }): Promise<{ found: number; skipped?: 'no_api_key' }> {
       const settings = deps.settings.factCheck;
       if (!settings.apiKey) return { found: 0, skipped: 'no_api_key' };
+      const ctx = activityContext();
       const claim = await loadClaim(deps, input.claimId);
       let candidates;
       try {
-        candidates = await createFactCheckProvider(settings).search(toEvidenceQuery(claim), { limit: opts.factCheckLimit ?? 10 });
+        const signal = ctx?.cancellationSignal;
+        candidates = await heartbeating(ctx, () => createFactCheckProvider(settings).search(toEvidenceQuery(claim), { limit: opts.factCheckLimit ?? 10, ...(signal ? { signal } : {}) }));
       } catch (err) {
         if (err instanceof FactCheckError && !err.retryable) {
           // A bad key or a request the API refuses will fail the same way every time: stop and tell the user.
@@ -71,6 +107,7 @@ export function createEvidenceActivities(deps: ActivityDeps, opts: EvidenceActiv
         if (err instanceof FactCheckError) throw new Error(err.message);
         throw err;
       }
+      stopIfCancelled(ctx);
       await recordEvidence(deps.db, claim.id, candidates);
       return { found: candidates.length };
     },

@@ -58,13 +58,18 @@ const { allocateTaskId } = proxyLocalActivities<ReviewActivities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
 });
 // Library and prior-verdict searches are local Postgres queries: a short timeout lets a dead worker's attempt be retried soon.
+// The evidence steps heartbeat: that is how a withdrawal's cancellation reaches an attempt in flight (which then writes
+// nothing), and how a dead worker's attempt is noticed before its start-to-close timeout.
 const library = proxyActivities<EvidenceStepActivities>({
   startToCloseTimeout: '15 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 // An outside provider: a bounded number of attempts, and a bad key is not worth retrying at all.
 const factChecks = proxyActivities<EvidenceStepActivities>({
   startToCloseTimeout: '15 seconds',
+  // Short, so a cancellation gets through within a couple of seconds (the SDK sends heartbeats at 80% of this).
+  heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
 });
 

@@ -96,13 +96,16 @@ function describeStatus(status: number): string {
   return status === 429 ? 'rate limited (429)' : `HTTP ${status}`;
 }
 
-async function fetchPage(settings: FactCheckSettings, params: URLSearchParams, fetchImpl: typeof fetch): Promise<FactCheckResponse> {
+async function fetchPage(settings: FactCheckSettings, params: URLSearchParams, fetchImpl: typeof fetch, cancel: AbortSignal | undefined): Promise<FactCheckResponse> {
   const url = new URL(settings.url);
   for (const [k, v] of params) url.searchParams.set(k, v);
+  const timeout = AbortSignal.timeout(settings.timeoutMs);
   let res: Response;
   try {
-    res = await fetchImpl(url, { signal: AbortSignal.timeout(settings.timeoutMs), headers: { accept: 'application/json' } });
+    res = await fetchImpl(url, { signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout, headers: { accept: 'application/json' } });
   } catch (err) {
+    // Aborted by the caller (the activity was cancelled): their reason, not a timeout worth retrying.
+    if (cancel?.aborted) throw cancel.reason;
     const name = (err as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') throw new FactCheckError('timeout', `fact-check search timed out after ${settings.timeoutMs} ms`);
     // Never put the URL in the message: it carries the API key.
@@ -112,6 +115,7 @@ async function fetchPage(settings: FactCheckSettings, params: URLSearchParams, f
   try {
     text = await res.text();
   } catch (err) {
+    if (cancel?.aborted) throw cancel.reason;
     const name = (err as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') throw new FactCheckError('timeout', `fact-check search timed out after ${settings.timeoutMs} ms`);
     throw new FactCheckError('unavailable', `fact-check search response was cut off: ${(err as Error).message}`);
@@ -181,7 +185,8 @@ export function createFactCheckProvider(settings: FactCheckSettings, opts: FactC
         const params = new URLSearchParams({ query: q, languageCode: opts.languageCode ?? 'en', pageSize: String(opts.pageSize ?? 10), key: settings.apiKey });
         if (opts.maxAgeDays !== undefined) params.set('maxAgeDays', String(opts.maxAgeDays));
         if (pageToken) params.set('pageToken', pageToken);
-        const body = await fetchPage(settings, params, fetchImpl);
+        if (searchOpts.signal?.aborted) throw searchOpts.signal.reason;
+        const body = await fetchPage(settings, params, fetchImpl, searchOpts.signal);
         for (const claim of body.claims ?? []) {
           const similarity = claim.text ? overlap(query.text, claim.text) : 0;
           for (const review of claim.claimReview ?? []) {

@@ -34,5 +34,6 @@ export interface EvidenceCandidate {
 
 export interface EvidenceProvider {
   readonly name: string;
-  search(query: EvidenceQuery, opts?: { limit?: number }): Promise<EvidenceCandidate[]>;
+  /** `signal` aborts a lookup in flight (a cancelled activity); providers that go over the network honour it. */
+  search(query: EvidenceQuery, opts?: { limit?: number; signal?: AbortSignal }): Promise<EvidenceCandidate[]>;
 }

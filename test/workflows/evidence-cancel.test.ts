@@ -1,15 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEvidenceActivities } from '../../activities/evidence.ts';
 import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
-import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
-import { openTestEnv, startTestWorker, testLogger, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { claimStatus, erin, eventually, insertClaim } from './support.ts';
+import { testLogger, type TestEnv } from '../support/env.ts';
+import { claimStatus, erin, eventually, insertClaim, useWorkflowWorker, type WorkerReady } from './support.ts';
 
 // A fact-check provider on loopback that answers well but slowly: each request is held DELAY_MS, then answered
 // 200 with a review. Cancelling the evidence step meanwhile must abort the request and write no row for it.
@@ -25,41 +23,34 @@ const PAGE = {
 
 describe('evidence activities stop when cancelled', () => {
   let env: TestEnv;
-  let stopWorker: () => Promise<void>;
   let flows: ClaimWorkflows;
-  let server: Server;
-  let url: string;
+  let settings: WorkerReady['factCheck'];
   let hits = 0;
   let aborted = 0;
-  const taskQueue = uniqueTaskQueue('evidence-cancel');
-  const factCheck = () => ({ apiKey: 'test-key', url, timeoutMs: 10_000 });
+  const factCheck = () => settings;
 
-  beforeAll(async () => {
-    server = createServer((_req, res) => {
-      hits += 1;
-      const timer = setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(PAGE));
-      }, DELAY_MS);
-      res.on('close', () => {
-        if (!res.writableEnded) {
-          aborted += 1;
-          clearTimeout(timer);
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1alpha1/claims:search`;
-    env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue, { settings: { ...DEFAULT_ACTIVITY_SETTINGS, factCheck: factCheck() } }));
-    flows = createClaimWorkflows(env.client, { taskQueue });
-  });
-  afterAll(async () => {
-    await stopWorker?.();
-    await env?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  });
+  useWorkflowWorker(
+    'evidence-cancel',
+    (ready) => ({ env, flows, factCheck: settings } = ready),
+    {
+      factCheckServer: {
+        timeoutMs: 10_000,
+        handler: (_req, res) => {
+          hits += 1;
+          const timer = setTimeout(() => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(PAGE));
+          }, DELAY_MS);
+          res.on('close', () => {
+            if (!res.writableEnded) {
+              aborted += 1;
+              clearTimeout(timer);
+            }
+          });
+        },
+      },
+    },
+  );
 
   async function factCheckRows(claimId: string): Promise<number> {
     const rows = await env.db.selectFrom('claim_evidence').select('id').where('claim_id', '=', claimId).where('found_by', 'like', 'factcheck:%').execute();

@@ -1,4 +1,7 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
+import { DEFAULT_ACTIVITY_SETTINGS, type ActivitySettings } from '../../activities/deps.ts';
 import type { Db } from '../../db/index.ts';
 import { claimFingerprint } from '../../activities/intake.ts';
 import type { Actor, ReviewPolicy } from '../../src/domain/review.ts';
@@ -12,22 +15,48 @@ export const erin: Actor = { name: 'erin', role: 'editor' };
 export const fred: Actor = { name: 'fred', role: 'editor' };
 export const ada: Actor = { name: 'ada', role: 'admin' };
 
+export interface WorkerReady {
+  env: TestEnv;
+  flows: ClaimWorkflows;
+  /** The fact-check settings the worker runs with (pointing at the loopback server when one was asked for). */
+  factCheck: ActivitySettings['factCheck'];
+}
+
 /**
  * For the enclosing describe: opens the test env, runs a worker on a fresh task queue and hands over the env and
  * claim workflows client once they are up; stops both after the last test. Returns the task queue.
+ * With `factCheckServer`, the worker's fact-check provider is a loopback HTTP server answering with that handler.
  */
-export function useWorkflowWorker(prefix: string, onReady: (ready: { env: TestEnv; flows: ClaimWorkflows }) => void, options: { policy?: ReviewPolicy } = {}): string {
+export function useWorkflowWorker(
+  prefix: string,
+  onReady: (ready: WorkerReady) => void,
+  options: { policy?: ReviewPolicy; factCheckServer?: { handler: RequestListener; timeoutMs: number } } = {},
+): string {
   const taskQueue = uniqueTaskQueue(prefix);
   let env: TestEnv | undefined;
   let stopWorker: (() => Promise<void>) | undefined;
+  let server: Server | undefined;
   beforeAll(async () => {
+    let factCheck = DEFAULT_ACTIVITY_SETTINGS.factCheck;
+    if (options.factCheckServer) {
+      const listening = createServer(options.factCheckServer.handler);
+      server = listening;
+      await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}/v1alpha1/claims:search`;
+      factCheck = { apiKey: 'test-key', url, timeoutMs: options.factCheckServer.timeoutMs };
+    }
     env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue));
-    onReady({ env, flows: createClaimWorkflows(env.client, { taskQueue, ...(options.policy ? { policy: options.policy } : {}) }) });
+    ({ stop: stopWorker } = await startTestWorker(env, taskQueue, { settings: { ...DEFAULT_ACTIVITY_SETTINGS, factCheck } }));
+    onReady({ env, flows: createClaimWorkflows(env.client, { taskQueue, ...(options.policy ? { policy: options.policy } : {}) }), factCheck });
   });
   afterAll(async () => {
     await stopWorker?.();
     await env?.close();
+    const open = server;
+    if (open) {
+      open.closeAllConnections();
+      await new Promise<void>((resolve) => open.close(() => resolve()));
+    }
   });
   return taskQueue;
 }

@@ -28,6 +28,17 @@ function runWithServices(body: (config: Config, log: Logger) => Promise<void>): 
   });
 }
 
+/** The process's own streams, for commands that read FILE or - and write one-line errors. */
+const terminalIo = {
+  stdout: (s: string) => process.stdout.write(s),
+  stderr: (s: string) => process.stderr.write(s),
+  readStdin: async (): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  },
+};
+
 const program = new Command()
   .name('claimdesk')
   .description('Claim-verification workflow service for newsrooms.')
@@ -72,15 +83,7 @@ program
   .action((file: string, opts: { json?: boolean; threshold?: number }) =>
     run(async () => {
       const { runExtract } = await import('./extract-command.ts');
-      return runExtract(file, { json: opts.json ?? false, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) }, {
-        stdout: (s) => process.stdout.write(s),
-        stderr: (s) => process.stderr.write(s),
-        readStdin: async () => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-          return Buffer.concat(chunks);
-        },
-      });
+      return runExtract(file, { json: opts.json ?? false, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) }, terminalIo);
     }),
   );
 
@@ -99,15 +102,7 @@ program
     run(async () => {
       const config = loadConfig();
       const { runIngest } = await import('./ingest-command.ts');
-      return runIngest(file, { ...opts, apiUrl: config.CLAIMDESK_API_URL ?? `http://localhost:${config.PORT}`, token: config.CLAIMDESK_TOKEN }, {
-        stdout: (s) => process.stdout.write(s),
-        stderr: (s) => process.stderr.write(s),
-        readStdin: async () => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-          return Buffer.concat(chunks);
-        },
-      });
+      return runIngest(file, { ...opts, apiUrl: config.CLAIMDESK_API_URL ?? `http://localhost:${config.PORT}`, token: config.CLAIMDESK_TOKEN }, terminalIo);
     }),
   );
 

@@ -55,6 +55,16 @@ queue_task() {
   done
 }
 
+# await_task KIND TOKEN CLAIM: waits (up to WAIT_SECONDS) for the claim's task to reach the queue; prints its id.
+await_task() {
+  local id i
+  for ((i = 0; i < WAIT_SECONDS * 2; i++)); do
+    if id="$(queue_task "$@")"; then echo "$id"; return 0; fi
+    sleep 0.5
+  done
+  return 1
+}
+
 if [[ -z "${FC_TOKEN:-}" || -z "${EDITOR_TOKEN:-}" ]]; then
   if [[ -n "${CLAIMDESK_STATE_DIR:-}" ]]; then state="$CLAIMDESK_STATE_DIR"
   elif [[ "$(id -u)" == 0 ]]; then state=/var/lib/claimdesk
@@ -87,12 +97,7 @@ echo
 echo "reviewing claim $claim_id"
 
 step "4. Fact-checker: find the task in the review queue and claim it"
-task_id=""
-for ((i = 0; i < WAIT_SECONDS * 2; i++)); do
-  if task_id="$(queue_task review "$FC_TOKEN" "$claim_id")"; then break; fi
-  sleep 0.5
-done
-[[ -n "$task_id" ]] || die "claim $claim_id has no review task in the queue"
+task_id="$(await_task review "$FC_TOKEN" "$claim_id")" || die "claim $claim_id has no review task in the queue"
 api POST "/api/tasks/$task_id/claim" "$FC_TOKEN" | json '`task ${j.task.id} ${j.task.status} by ${j.task.assignee}; claim ${j.claim.status}`'
 echo
 
@@ -108,12 +113,7 @@ api POST "/api/tasks/$task_id/verdict" "$FC_TOKEN" "$verdict" | json '`claim ${j
 echo
 
 step "7. Editor: claim the approval task and approve"
-approval_id=""
-for ((i = 0; i < WAIT_SECONDS * 2; i++)); do
-  if approval_id="$(queue_task approval "$EDITOR_TOKEN" "$claim_id")"; then break; fi
-  sleep 0.5
-done
-[[ -n "$approval_id" ]] || die "claim $claim_id has no approval task"
+approval_id="$(await_task approval "$EDITOR_TOKEN" "$claim_id")" || die "claim $claim_id has no approval task"
 api POST "/api/tasks/$approval_id/claim" "$EDITOR_TOKEN" > /dev/null
 api POST "/api/tasks/$approval_id/approve" "$EDITOR_TOKEN" | json '`claim ${j.claim.id}: ${j.claim.status}`'
 echo

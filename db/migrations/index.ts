@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-initial.ts';
 import * as m0004 from './0004-webhooks.ts';
 import * as m0005 from './0005-claims-text-search.ts';

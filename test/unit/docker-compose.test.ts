@@ -61,4 +61,11 @@ describe('docker-compose.yml', () => {
       }
     }
   });
+
+  it('builds claimdesk on a Node 24 image, installing only what runs in production', () => {
+    for (const name of ['migrate', 'api', 'worker']) expect(compose.services[name]?.build, name).toBe('.');
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:24-[a-z-]+$/m);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
 });

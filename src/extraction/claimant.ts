@@ -1,9 +1,12 @@
 const SPEECH = '(?:said|says|told|added|stated|claimed|argued|insisted|warned|announced|estimated|reported|wrote|explained|confirmed|noted|acknowledged|admitted|boasted|tweeted|posted)';
 const TITLE = '(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Lord|Lady|President|Prime Minister|Minister|Justice Minister|Secretary|Senator|Sen\\.|Rep\\.|Governor|Gov\\.|Mayor|Councillor|Cllr|Chief Constable|Commissioner|Judge|Coach|Captain|Inspector|Superintendent|Detective|General|Gen\\.|Col\\.)';
 // A proper name: capitalised words, allowing lower-case joiners inside ("Ministry of Justice", "Nayib Bukele").
-const NAME = `(?:${TITLE}\\.?\\s+)?[A-Z][\\p{L}'’.-]*(?:\\s+(?:(?:of|for|and|de|del|la|van|von|al|the|on)(?:\\s+the)?\\s+)?[A-Z][\\p{L}'’.-]*){0,5}`;
+// Words are at most WORD characters: the patterns below are tried at every punctuation mark, and an unbounded word
+// made runs such as "A'A'A'…" or "A.A.A.…" cost time quadratic in their length.
+const WORD = `[A-Z][\\p{L}'’.-]{0,39}`;
+const NAME = `(?:${TITLE}\\.?\\s+)?${WORD}(?:\\s+(?:(?:of|for|and|de|del|la|van|von|al|the|on)(?:\\s+the)?\\s+)?${WORD}){0,5}`;
 // A common-noun speaker: "the minister", "officials", "a spokesperson for the council".
-const ROLE = `(?:[Tt]he\\s+|[Aa]\\s+|[Aa]n\\s+|[Ii]ts\\s+|[Tt]heir\\s+)?(?:[a-z]+\\s+){0,2}(?:minister|ministry|spokesperson|spokesman|spokeswoman|officials?|police|department|government|council|report|study|researchers|authors|agency|office|survey|figures|data|statistics|analysis|court|prosecutors|inquiry|review|commission|regulator|union|company|hospital|trust|board|club|manager|coach|chief|secretary|leader|president|mayor|judge|experts?|scientists?|economists?|analysts?|campaigners|critics|opponents|residents|inspectors|auditors)\\b(?:\\s+(?:of|for|at)\\s+(?:the\\s+)?[A-Z][\\p{L}'’.-]*(?:\\s+(?:of|for|and|the)?\\s*[A-Z][\\p{L}'’.-]*){0,4})?`;
+const ROLE = `(?:[Tt]he\\s+|[Aa]\\s+|[Aa]n\\s+|[Ii]ts\\s+|[Tt]heir\\s+)?(?:[a-z]{1,30}\\s+){0,2}(?:minister|ministry|spokesperson|spokesman|spokeswoman|officials?|police|department|government|council|report|study|researchers|authors|agency|office|survey|figures|data|statistics|analysis|court|prosecutors|inquiry|review|commission|regulator|union|company|hospital|trust|board|club|manager|coach|chief|secretary|leader|president|mayor|judge|experts?|scientists?|economists?|analysts?|campaigners|critics|opponents|residents|inspectors|auditors)\\b(?:\\s+(?:of|for|at)\\s+(?:the\\s+)?${WORD}(?:\\s+(?:(?:of|for|and|the)\\s+)?${WORD}){0,4})?`;
 
 const PRONOUN = /^(?:he|she|they|it|we|i)$/i;
 
@@ -59,7 +62,7 @@ function isProperName(name: string): boolean {
 }
 
 const ORGANISATION = /\b(?:Department|Ministry|Office|Council|Police|Commission|Government|Agency|Bank|Trust|University|Association|Union|Committee|Court|Service|Statistics|Institute|Authority|Board|Group|Company|Chamber|Organi[sz]ation|Party|Parliament|Senate|Congress|Cristosal|Reuters|News)\b|^the\s/;
-const PERSON_MENTION = new RegExp(`\\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|President|Minister|Senator|Governor|Mayor|Councillor|Judge|Chief Constable)\\.?\\s+[A-Z][\\p{L}'’-]+(?:\\s+[A-Z][\\p{L}'’-]+)?`, 'gu');
+const PERSON_MENTION = new RegExp(`\\b(?:Mr|Mrs|Ms|Dr|Prof|Professor|Sir|Dame|President|Minister|Senator|Governor|Mayor|Councillor|Judge|Chief Constable)\\.?\\s+[A-Z][\\p{L}'’-]{1,39}(?:\\s+[A-Z][\\p{L}'’-]{1,39})?`, 'gu');
 
 function looksLikePerson(name: string): boolean {
   return /^[A-Z]/.test(name) && !ORGANISATION.test(name);

@@ -7,8 +7,8 @@ export interface SentenceContext {
   text: string;
   sentence: Sentence;
   quantities: LocatedQuantity[];
-  /** The whole block (line or paragraph) the sentence came from. */
-  blockText: string;
+  /** What the whole block (line or paragraph) the sentence came from looks like: see describeBlock. */
+  block: BlockFacts;
   /** True for the first block of the document: usually the headline. */
   firstBlock: boolean;
   hasClaimant: boolean;
@@ -61,7 +61,9 @@ const PREDICTION = /\b(?:will|won't|would|could|might|may|shall|is expected to|a
 const FIRST_PERSON_PLAN = /\b(?:we will|we'll|I will|I'll|we are going to|we want|I want|we need|let's|let us)\b/i;
 const CALL_TO_ACTION = /^(?:sign up|sign in|subscribe|share|click|tap|follow|read more|read|download|join|register|donate|contact|tell us|get|log in|watch|listen|email us|send us|support|find out|learn more|see also|don't miss|try|visit|comment|buy)\b/i;
 const FURNITURE = /^(?:source link|share this article|share this|advertisement|related|related articles|related stories|more on this story|copyright|all rights reserved|most read|most popular|skip to|cookie|cookies|topics|comments|reuse this content|this article is more than|this article was|first published|last modified|updated|published|posted|image source|image caption|media caption|getty images|listen to this article|print|close|menu|home|newsletter|sponsored|promoted|you might also like|recommended|trending|back to top|view comments|\d+ comments?)\b/i;
-const BYLINE = /^(?:[Bb]y\s+[A-Z][\p{L}'’.-]+(?:\s+[A-Z][\p{L}'’.-]+)*|(?:[A-Z][\p{L}'’.-]+\s+){1,3}(?:in|reports from)\s+[A-Z][\p{L}]+$|[A-Z][\p{L}'’.-]+\s+[A-Z][\p{L}'’.-]+\s*[,|–—-]\s*(?:[A-Z][\p{L}]+\s*){1,4}(?:correspondent|editor|reporter|writer))/u;
+// Every word is followed by required whitespace and is at most 40 characters: with optional separators between
+// repeated words ("(?:[A-Z][\p{L}]+\s*){1,4}") a 600-character line such as "Ab Cd, AAAA…" took over 100 s.
+const BYLINE = /^(?:[Bb]y\s+[A-Z][\p{L}'’.-]{0,39}(?:\s+[A-Z][\p{L}'’.-]{0,39})*|(?:[A-Z][\p{L}'’.-]{0,39}\s+){1,3}(?:in|reports from)\s+[A-Z]\p{L}*$|[A-Z][\p{L}'’.-]{0,39}\s+[A-Z][\p{L}'’.-]{0,39}\s*[,|–—-]\s*(?:[A-Z]\p{L}{1,39}\s+){1,4}(?:correspondent|editor|reporter|writer))/u;
 const CAPTION = /^(?:photo|photograph|picture|image|pictured|caption|video|graphic|illustration|above|below|top|main image|file photo)\b\s*[:.\-–—]|(?:photograph|photo|picture|image)\s*:\s*[\p{Lu}]|(?:getty images|\/reuters|\/afp|\/ap\b|\/epa|\/pa\b|\/alamy|\/shutterstock|photo:|picture:|\(photo\b|\(picture\b|\(image\b|credit:)/iu;
 const DATELINE = /^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+)?\d{1,2}\s+[A-Z][a-z]+\s+\d{4}(?:\s+\d{1,2}[.:]\d{2})?|^(?:\w+day,?\s+)?[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}/;
 // "the safest", "its busiest": any -est adjective after a determiner, minus the common -est nouns.
@@ -76,11 +78,27 @@ function wordCount(text: string): number {
   return text.split(/\s+/).filter((w) => /\w/.test(w)).length;
 }
 
+export interface BlockFacts {
+  /** The block reads like a picture caption or credit. */
+  caption: boolean;
+  /** ...and says so outright (a credit, "Photo:"), so even a block of full sentences is a caption. */
+  explicitCaption: boolean;
+}
+
+/**
+ * Facts about a block, worked out once per block: tested once per sentence instead, a block of n sentences cost
+ * n passes over the whole block, quadratic on a long paragraph of short sentences ("A. A. A. …").
+ */
+export function describeBlock(blockText: string): BlockFacts {
+  const block = blockText.trim();
+  const caption = CAPTION.test(block);
+  return { caption, explicitCaption: caption && (/(?:photograph|photo|picture|image)\s*:|getty|\/reuters|\/afp|credit:/i.test(block) || /^(?:photo|pictured|caption)\b/i.test(block)) };
+}
+
 /** Reasons a sentence can never be a claim whatever else it contains. */
 function disqualifier(ctx: SentenceContext): string | null {
   const text = ctx.text.trim();
-  const block = ctx.blockText.trim();
-  if (CAPTION.test(block) && (ctx.sentence.unterminatedBlock || /(?:photograph|photo|picture|image)\s*:|getty|\/reuters|\/afp|credit:/i.test(block) || /^(?:photo|pictured|caption)\b/i.test(block))) return 'caption';
+  if (ctx.block.caption && (ctx.sentence.unterminatedBlock || ctx.block.explicitCaption)) return 'caption';
   if (FURNITURE.test(text) && (wordCount(text) <= 12 || ctx.sentence.unterminatedBlock)) return 'site_furniture';
   if (CALL_TO_ACTION.test(text) && ctx.sentence.indexInBlock === 0) return 'call_to_action';
   if (ctx.sentence.unterminatedBlock && BYLINE.test(text)) return 'byline';

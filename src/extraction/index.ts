@@ -4,7 +4,7 @@ import { segmentSentences, splitBlocks } from './segment.ts';
 import { extractQuantities } from './quantities.ts';
 import { checkArithmetic } from './arithmetic.ts';
 import { resolveClaimants } from './claimant.ts';
-import { scoreSentence } from './features.ts';
+import { describeBlock, scoreSentence } from './features.ts';
 
 export type { ArithmeticCheck, ClaimKind, ExtractedClaim, ExtractOptions, Quantity } from './types.ts';
 export { ExtractionInputError, MAX_INPUT_BYTES } from './errors.ts';
@@ -29,19 +29,19 @@ export function extractClaims(text: string, options: ExtractOptions = {}): Extra
   const blocks = splitBlocks(text);
   const texts = sentences.map((s) => text.slice(s.start, s.end));
   const claimants = resolveClaimants(texts);
+  const blockFacts = blocks.map((b) => describeBlock(text.slice(b.start, b.end)));
   const claims: ExtractedClaim[] = [];
   for (let i = 0; i < sentences.length; i++) {
     const sentence = sentences[i];
     const sentenceText = texts[i];
     if (!sentence || sentenceText === undefined) continue;
-    const block = blocks[sentence.block];
     const located = extractQuantities(sentenceText);
     const claimant = claimants[i] ?? null;
     const scored = scoreSentence({
       text: sentenceText,
       sentence,
       quantities: located,
-      blockText: block ? text.slice(block.start, block.end) : sentenceText,
+      block: blockFacts[sentence.block] ?? describeBlock(sentenceText),
       firstBlock: sentence.block === 0,
       hasClaimant: claimant !== null,
     });

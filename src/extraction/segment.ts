@@ -70,22 +70,51 @@ export function splitBlocks(text: string): Block[] {
   return blocks;
 }
 
+/**
+ * The tokenizer's own patterns (its e-mail and abbreviation rules among them) take time quadratic in the length of a
+ * run without whitespace: 16 kB of "A'A'A'…" took 6 s, 1 MB would take hours. No word, number or URL of prose comes
+ * near MAX_RUN characters, so a longer run is cut for the tokenizer by turning one character in every MAX_RUN into a
+ * space. The copy has the same length as the text, so every offset found in it is an offset into the text itself.
+ */
+export const MAX_RUN = 100;
+
+export function breakLongRuns(text: string): string {
+  if (!/\S{101}/.test(text)) return text;
+  return text.replace(/\S{101,}/g, (run) => {
+    const chars = [...run];
+    // Spread over code points so no surrogate pair is cut in half; prefer a cut between two letters or digits,
+    // where a space cannot be read as the end of a sentence.
+    for (let i = MAX_RUN; i < chars.length; i += MAX_RUN) {
+      let at = i;
+      for (let j = i; j < Math.min(i + 16, chars.length); j++) {
+        if (/[\p{L}\p{N}]/u.test(chars[j - 1] ?? '') && /[\p{L}\p{N}]/u.test(chars[j] ?? '')) {
+          at = j;
+          break;
+        }
+      }
+      chars[at] = ' '.repeat((chars[at] ?? ' ').length);
+    }
+    return chars.join('');
+  });
+}
+
 function segmentBlock(text: string, block: Block, blockIndex: number, out: Sentence[]): void {
   const w = getNlp();
   const its = w.its;
   const blockText = text.slice(block.start, block.end);
-  const doc = w.readDoc(blockText);
+  const tokenized = breakLongRuns(blockText);
+  const doc = w.readDoc(tokenized);
   const values = doc.tokens().out() as string[];
   const tags = doc.tokens().out(its.pos) as string[];
   const tokens: Token[] = [];
   let cursor = 0;
   for (let i = 0; i < values.length; i++) {
     const value = values[i] ?? '';
-    const at = blockText.indexOf(value, cursor);
+    const at = tokenized.indexOf(value, cursor);
     // wink keeps token text verbatim; if a token ever cannot be found we keep the previous offset so spans stay in bounds.
     const s = at === -1 ? cursor : at;
     const e = at === -1 ? cursor : at + value.length;
-    tokens.push({ value, pos: tags[i] ?? 'X', start: block.start + s, end: block.start + e });
+    tokens.push({ value: blockText.slice(s, e), pos: tags[i] ?? 'X', start: block.start + s, end: block.start + e });
     cursor = e;
   }
   const spans = doc.sentences().out(its.span) as unknown as Array<[number, number]>;

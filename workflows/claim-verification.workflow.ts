@@ -19,16 +19,13 @@ import { WorkflowExecutionAlreadyStartedError, type SearchAttributeUpdatePair } 
 import type { EvidenceActivities } from '../activities/evidence.ts';
 import type { ReviewActivities, TaskWrite, TransitionInput, VerdictWrite } from '../activities/review.ts';
 import { actorSchema, nextPriority, verdictInputSchema, type Actor, type ReviewPolicy, type VerdictInput } from '../src/domain/review.ts';
+import { assigneeKey, claimIdKey, claimStatusKey, priorityKey } from '../src/domain/search-attributes.ts';
 import { PRIORITIES, type ClaimStatus, type Priority, type Role } from '../src/domain/types.ts';
 import {
   WEBHOOK_WORKFLOW_TYPE,
   approveUpdate,
-  assigneeKey,
-  claimIdKey,
   claimStateQuery,
-  claimStatusKey,
   claimTaskUpdate,
-  priorityKey,
   releaseTaskUpdate,
   renewLeaseUpdate,
   reprioritizeUpdate,

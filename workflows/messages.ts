@@ -1,15 +1,11 @@
 // Message definitions shared by the claim workflow and its callers (src/services/claim-workflows.ts).
 // Pure definitions only: importing this file outside a workflow is safe.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
 import type { Actor, ReviewPolicy, TaskActionErrorCode, VerdictInput } from '../src/domain/review.ts';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
 
-export const claimStatusKey = defineSearchAttributeKey('ClaimStatus', 'KEYWORD');
-export const assigneeKey = defineSearchAttributeKey('Assignee', 'KEYWORD');
-export const priorityKey = defineSearchAttributeKey('Priority', 'KEYWORD');
-export const claimIdKey = defineSearchAttributeKey('ClaimId', 'KEYWORD');
-export const articleIdKey = defineSearchAttributeKey('ArticleId', 'KEYWORD');
+// Callers read the claim's status from the same keys the workflow upserts (defined once, in src/domain).
+export { claimStatusKey } from '../src/domain/search-attributes.ts';
 
 export const claimWorkflowId = (claimId: string): string => `claim-${claimId}`;
 export const articleWorkflowId = (articleId: string): string => `article-${articleId}`;

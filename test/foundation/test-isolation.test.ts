@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/index.ts';
 import { openTestEnv, testLogger, type TestEnv } from '../support/env.ts';
-import { expectErrorLog, takeUnexpectedErrorLogs } from '../support/error-logs.ts';
+import { errorLogSink, expectErrorLog, takeUnexpectedErrorLogs } from '../support/error-logs.ts';
 import { cloneTestDatabase, fileDatabaseUrl } from '../support/test-database.ts';
 
 describe('each test file has its own database', () => {
@@ -43,5 +43,12 @@ describe('error logs fail the test that produced them', () => {
     testLogger.warn('slow disk');
     testLogger.fatal('out of memory');
     expect(takeUnexpectedErrorLogs()).toEqual([expect.stringMatching(/^fatal: out of memory/)]);
+  });
+
+  it('a spawned service process counts too: its error lines, even split across chunks, and not its other output', () => {
+    const sink = errorLogSink();
+    sink('worker ready\n{"level":40,"msg":"slow"}\n{"level":50,"msg":"activity ');
+    sink('crashed"}\n');
+    expect(takeUnexpectedErrorLogs()).toEqual([expect.stringMatching(/^error: activity crashed/)]);
   });
 });

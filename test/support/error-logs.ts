@@ -13,20 +13,44 @@ interface ErrorLine {
 const unclaimed: ErrorLine[] = [];
 let expected: RegExp[] = [];
 
+function record(line: string, parsed: { level?: number; msg?: string }): void {
+  unclaimed.push({ level: (parsed.level ?? 50) >= 60 ? 'fatal' : 'error', msg: parsed.msg ?? '', line: line.trim() });
+}
+
+function parse(line: string): { level?: number; msg?: string } | null {
+  try {
+    const parsed = JSON.parse(line) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as { level?: number; msg?: string }) : null;
+  } catch {
+    return null;
+  }
+}
+
 export const testLogger = pino(
   { level: 'error' },
   {
     write(line: string): void {
-      let parsed: { level?: number; msg?: string } = {};
-      try {
-        parsed = JSON.parse(line) as typeof parsed;
-      } catch {
-        // A line pino wrote is JSON; keep the raw text if ever it is not.
-      }
-      unclaimed.push({ level: (parsed.level ?? 50) >= 60 ? 'fatal' : 'error', msg: parsed.msg ?? '', line: line.trim() });
+      // A line pino wrote is JSON; keep the raw text if ever it is not.
+      record(line, parse(line) ?? {});
     },
   },
 );
+
+/**
+ * For a service process a test spawns: feed it the process's stdout, and the pino lines at error level or above
+ * count as if the test's own logger had written them.
+ */
+export function errorLogSink(): (chunk: Buffer | string) => void {
+  let pending = '';
+  return (chunk) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const parsed = parse(line);
+      if (parsed && typeof parsed.level === 'number' && parsed.level >= 50) record(line, parsed);
+    }
+  };
+}
 
 /**
  * Declares that the running test provokes an error log matching `pattern` (tested against the message and the whole

@@ -2,17 +2,26 @@
 // exercised in a unit test in milliseconds. Time comes in as `now`, task ids as `newTask` (allocated by the workflow),
 // and a transition's write is returned as data for the workflow to persist.
 import type { TaskWrite, TransitionInput, VerdictWrite } from '../activities/review.ts';
-import { DEFAULT_REVIEW_POLICY, actorSchema, nextPriority, verdictInputSchema, type Actor, type ReviewPolicy, type VerdictInput } from '../src/domain/review.ts';
+import {
+  DEFAULT_REVIEW_POLICY,
+  actorSchema,
+  nextPriority,
+  verdictInputSchema,
+  type Actor,
+  type ReviewPolicy,
+  type TaskActionErrorCode,
+  type VerdictInput,
+} from '../src/domain/review.ts';
 import { APPROVAL_ROLES, EDITOR_ROLES, REVIEW_ROLES } from '../src/domain/roles.ts';
 import { PRIORITIES, type ClaimStatus, type Priority, type Role } from '../src/domain/types.ts';
-import type { ClaimLiveState, ClaimWorkflowInput, ClaimWorkflowMode, LiveTask, RejectionCode } from './messages.ts';
+import type { ClaimLiveState, ClaimWorkflowInput, ClaimWorkflowMode, LiveTask } from './messages.ts';
 
 /** A refused Update: the workflow turns it into a non-retryable ApplicationFailure of type `code`. */
 export class ClaimRejection extends Error {
-  readonly code: RejectionCode;
+  readonly code: TaskActionErrorCode;
   readonly holder: string | null;
   readonly currentState: string | null;
-  constructor(code: RejectionCode, message: string, details: { holder?: string | null; currentState?: string | null } = {}) {
+  constructor(code: TaskActionErrorCode, message: string, details: { holder?: string | null; currentState?: string | null } = {}) {
     super(message);
     this.name = 'ClaimRejection';
     this.code = code;
@@ -21,7 +30,7 @@ export class ClaimRejection extends Error {
   }
 }
 
-function reject(code: RejectionCode, message: string, details: { holder?: string | null; currentState?: string | null } = {}): never {
+function reject(code: TaskActionErrorCode, message: string, details: { holder?: string | null; currentState?: string | null } = {}): never {
   throw new ClaimRejection(code, message, details);
 }
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
+import { WEBHOOK_MAX_ATTEMPTS } from '../src/domain/webhooks.ts';
 import { loadClaimReview } from '../src/api/claimreview.ts';
 import { activeWebhooksFor, webhookDb, type WebhookEvent } from '../src/api/webhook-store.ts';
 import { WebhookTargetError, assertPublicTarget, postWebhook } from '../src/api/webhook-target.ts';
@@ -20,8 +21,6 @@ export interface VerdictWebhookPayload {
   claimReview: Record<string, unknown>;
 }
 
-/** Attempts before a delivery gives up; the workflow's retry policy uses the same number. */
-export const WEBHOOK_MAX_ATTEMPTS = 8;
 const TIMEOUT_MS = 10_000;
 
 /** `sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>`: receivers recompute it and reject stale timestamps. */

@@ -10,11 +10,13 @@ import { freePort } from '../src/services/net.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
 import { provisionTemporal } from '../src/services/temporal.ts';
 import { bundleWorkflows } from '../src/worker/index.ts';
+import { ID_BLOCKS_SEQUENCE } from './support/id-blocks.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    databaseUrl: string;
     adminDatabaseUrl: string;
+    /** The migrated database every test file's own database is cloned from (test/support/test-database.ts); never connected to. */
+    templateDatabaseName: string;
     temporalAddress: string;
     workflowBundlePath: string;
     temporalCliPath: string;
@@ -56,21 +58,28 @@ async function sweepAbandonedDatabases(adminUrl: string): Promise<void> {
 const log = { info: (m: string) => console.log(`[setup] ${m}`), warn: (m: string) => console.warn(`[setup] ${m}`) };
 
 /**
- * One Temporal dev server (in memory, on a free port) and one fresh, migrated database per test run;
- * both are gone when the run ends. Tests share them but never depend on each other's rows.
+ * One Temporal dev server (in memory, on a free port) and one migrated template database per test run, from which
+ * each test file gets its own database (test/support/test-database.ts); all are gone when the run ends.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = loadConfig({ CLAIMDESK_STATE_DIR: process.env.CLAIMDESK_STATE_DIR });
   const started = Date.now();
-  const pg = await provisionPostgres(
+  const postgres = await provisionPostgres(
     { databaseUrl: config.DATABASE_URL, mode: config.CLAIMDESK_POSTGRES, localUrl: config.LOCAL_POSTGRES_URL, database: 'postgres', stateDir: config.stateDir, embeddedPort: config.EMBEDDED_POSTGRES_PORT },
     log,
   );
-  await sweepAbandonedDatabases(pg.adminUrl);
+  await sweepAbandonedDatabases(postgres.adminUrl);
   const dbName = `${RUN_PREFIX}${Date.now().toString(36)}_${process.pid}`;
-  await ensureDatabase(pg.adminUrl, dbName);
-  const databaseUrl = withDatabase(pg.adminUrl, dbName);
-  const db = createDb(databaseUrl, { max: 2 });
+  // The run's database only hands out id blocks; the migrated template is a second one, because Postgres copies a
+  // template only while nobody is connected to it.
+  await ensureDatabase(postgres.adminUrl, dbName);
+  const blocks = new pg.Client({ connectionString: withDatabase(postgres.adminUrl, dbName) });
+  await blocks.connect();
+  await blocks.query(`CREATE SEQUENCE IF NOT EXISTS ${ID_BLOCKS_SEQUENCE}`);
+  await blocks.end();
+  const templateName = `${dbName}_template`;
+  await ensureDatabase(postgres.adminUrl, templateName);
+  const db = createDb(withDatabase(postgres.adminUrl, templateName), { max: 2 });
   await migrateToLatest(db);
   await db.destroy();
 
@@ -83,8 +92,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   writeFileSync(workflowBundlePath, (await bundleWorkflows()).code);
   log.info(`database ${dbName}, Temporal ${temporal.address}, bundle ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
-  project.provide('databaseUrl', databaseUrl);
-  project.provide('adminDatabaseUrl', pg.adminUrl);
+  project.provide('templateDatabaseName', templateName);
+  project.provide('adminDatabaseUrl', postgres.adminUrl);
   project.provide('temporalAddress', temporal.address);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', config.TEMPORAL_CLI_PATH ?? '');
@@ -92,10 +101,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     await temporal.stop();
-    for (const name of await databasesStartingWith(pg.adminUrl, dbName)) {
-      await dropDatabase(pg.adminUrl, name).catch((err: unknown) => console.warn(`[setup] could not drop ${name}: ${String(err)}`));
+    for (const name of await databasesStartingWith(postgres.adminUrl, dbName)) {
+      await dropDatabase(postgres.adminUrl, name).catch((err: unknown) => console.warn(`[setup] could not drop ${name}: ${String(err)}`));
     }
-    await pg.stop();
+    await postgres.stop();
     rmSync(bundleDir, { recursive: true, force: true });
   };
 }

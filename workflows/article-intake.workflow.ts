@@ -3,7 +3,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@te
 import type { IntakeActivities } from '../activities/intake.ts';
 import { DEFAULT_REVIEW_POLICY } from '../src/domain/review.ts';
 import { claimVerificationWorkflow } from './claim-verification.workflow.ts';
-import { articleIdKey, claimWorkflowId, type ArticleIntakeInput, type ArticleIntakeResult } from './messages.ts';
+import { articleIdKey } from '../src/domain/search-attributes.ts';
+import { claimWorkflowId, type ArticleIntakeInput, type ArticleIntakeResult } from './messages.ts';
 
 const { extractAndSaveClaims } = proxyActivities<IntakeActivities>({
   startToCloseTimeout: '2 minutes',

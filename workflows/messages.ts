@@ -1,25 +1,23 @@
 // Message definitions shared by the claim workflow and its callers (src/services/claim-workflows.ts).
 // Pure definitions only: importing this file outside a workflow is safe.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
-import type { Actor, ReviewPolicy, TaskActionErrorCode, VerdictInput } from '../src/domain/review.ts';
+import type { Actor, ReviewPolicy, VerdictInput } from '../src/domain/review.ts';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
+import type { WebhookEvent } from '../src/domain/webhooks.ts';
 
-export const claimStatusKey = defineSearchAttributeKey('ClaimStatus', 'KEYWORD');
-export const assigneeKey = defineSearchAttributeKey('Assignee', 'KEYWORD');
-export const priorityKey = defineSearchAttributeKey('Priority', 'KEYWORD');
-export const claimIdKey = defineSearchAttributeKey('ClaimId', 'KEYWORD');
-export const articleIdKey = defineSearchAttributeKey('ArticleId', 'KEYWORD');
+// Callers read the claim's status from the same keys the workflow upserts (defined once, in src/domain).
+export { claimStatusKey } from '../src/domain/search-attributes.ts';
 
 export const claimWorkflowId = (claimId: string): string => `claim-${claimId}`;
 export const articleWorkflowId = (articleId: string): string => `article-${articleId}`;
 export const webhookWorkflowId = (verdictId: string): string => `webhooks-${verdictId}`;
-/** The webhook workflow is owned by the API engineer; it is started by name so this bundle never imports it. */
+/** Started by name, so the claim workflow's module does not import the delivery workflow's. */
 export const WEBHOOK_WORKFLOW_TYPE = 'deliverVerdictWebhooks';
+/** The input of the webhook delivery workflow, started by the claim workflow once a verdict is recorded. */
 export interface WebhookWorkflowInput {
   claimId: string;
   verdictId: string;
-  event: 'verdict.recorded' | 'verdict.corrected';
+  event: WebhookEvent;
 }
 
 export type ClaimWorkflowMode = 'initial' | 'correction';
@@ -124,7 +122,6 @@ export interface RejectionDetails {
   holder: string | null;
   currentState: string | null;
 }
-export type RejectionCode = TaskActionErrorCode;
 
 export const claimTaskUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor }]>('claimTask');
 export const releaseTaskUpdate = defineUpdate<TaskActionResult, [{ taskId: string; actor: Actor }]>('releaseTask');

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { createDb } from '../../db/index.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { freePort } from '../../src/services/net.ts';
 import { provisionPostgres } from '../../src/services/postgres.ts';
 import { devServerArgs } from '../../src/services/temporal.ts';
+import { fileDatabaseUrl } from '../support/test-database.ts';
 
 const execFileAsync = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, '../../bin/claimdesk.js');
@@ -46,7 +46,7 @@ describe('start-up failures are one clear line, never a stack trace', () => {
 
   it('Temporal unreachable: names it and the address', async () => {
     const port = await freePort();
-    const r = await claimdesk(['worker'], { DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    const r = await claimdesk(['worker'], { DATABASE_URL: await fileDatabaseUrl(), TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`claimdesk: Temporal at 127.0.0.1:${port} (TEMPORAL_ADDRESS) is unreachable`);
   });
@@ -65,7 +65,7 @@ describe('start-up failures are one clear line, never a stack trace', () => {
   });
 
   it('`claimdesk migrate` applies migrations to a database and is repeatable', async () => {
-    const url = inject('databaseUrl');
+    const url = await fileDatabaseUrl();
     const first = await claimdesk(['migrate'], { DATABASE_URL: url, LOG_LEVEL: 'warn' });
     expect(first.code).toBe(0);
     const again = await claimdesk(['migrate'], { DATABASE_URL: url, LOG_LEVEL: 'warn' });

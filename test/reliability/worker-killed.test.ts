@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import { openTestEnv, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
+import { errorLogSink } from '../support/error-logs.ts';
 import { alice, erin, eventually, insertClaim, sampleVerdict, waitForTask } from '../workflows/support.ts';
 
 const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
@@ -27,6 +28,7 @@ describe('reliability: a worker process killed mid-flight', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stdout?.on('data', errorLogSink());
     await new Promise<void>((resolve, reject) => {
       child.stdout?.on('data', (d: Buffer) => {
         if (d.toString().includes('worker ready')) resolve();

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { pino } from 'pino';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
 import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps } from '../../activities/index.ts';
 import { createWorker, installRuntime } from '../../src/worker/index.ts';
+import { testLogger } from './error-logs.ts';
+import { fileDatabaseUrl } from './test-database.ts';
+
+export { expectErrorLog, testLogger } from './error-logs.ts';
 
 export interface TestEnv {
   db: Db;
@@ -16,9 +19,9 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-/** Connects to the run's database and Temporal server (started by test/global-setup.ts). */
+/** Connects to this test file's own database and the run's Temporal server (started by test/global-setup.ts). */
 export async function openTestEnv(): Promise<TestEnv> {
-  const databaseUrl = inject('databaseUrl');
+  const databaseUrl = await fileDatabaseUrl();
   const temporalAddress = inject('temporalAddress');
   const db = createDb(databaseUrl, { max: 5, applicationName: 'claimdesk-test' });
   const connection = await Connection.connect({ address: temporalAddress });
@@ -35,8 +38,6 @@ export async function openTestEnv(): Promise<TestEnv> {
     },
   };
 }
-
-export const testLogger = pino({ level: 'silent' });
 
 /** A unique task queue per test file keeps one file's worker from picking up another file's workflows. */
 export function uniqueTaskQueue(prefix: string): string {

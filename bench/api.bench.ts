@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { createDb } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { buildApp } from '../src/api/app.ts';
-import { createUser } from '../src/api/auth.ts';
+import { createUser } from '../src/accounts/users.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createClaimWorkflows } from '../src/services/claim-workflows.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../../domain/types.ts';
-import { AuthError, createUser, principalOf, revokeToken } from '../auth.ts';
+import { AuthError, createUser, revokeToken } from '../../accounts/users.ts';
+import { principalOf } from '../auth.ts';
 import { HttpProblem } from '../errors.ts';
 import { userSchema } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';

@@ -1,7 +1,7 @@
 // Prints precision/recall/F1 of claim extraction against the hand-labeled set in
 // test/fixtures/extraction, and how the two candidate sentence segmenters agree with the labels.
 import nlp from 'compromise/one';
-import { evaluate, buildBody, loadArticles } from '../test/unit/extraction/evaluation.ts';
+import { evaluate, buildBody, loadArticles } from './extraction-evaluation.ts';
 import { segmentSentences, splitBlocks } from '../src/extraction/segment.ts';
 
 const verbose = process.argv.includes('--verbose');

@@ -58,7 +58,7 @@ async function demoTokens(db: Db, stateDir: string): Promise<DemoSeedResult['use
 /** Demo users, the demo evidence library and the demo article; each step is idempotent, so restarts add nothing. */
 export async function seedDemo(opts: { app: FastifyInstance; db: Db; stateDir: string; article: unknown; log: Logger }): Promise<DemoSeedResult> {
   const users = await demoTokens(opts.db, opts.stateDir);
-  const { seedDemoSources } = await import('../../db/seeds/sources.ts');
+  const { seedDemoSources } = await import('./demo-sources.ts');
   const sources = await seedDemoSources(opts.db);
   opts.log.info({ sources }, 'demo evidence library loaded');
 

@@ -12,7 +12,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { buildApp } from '../src/api/app.ts';
 import { createUser } from '../src/accounts/users.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { createClaimWorkflows } from '../src/services/claim-workflows.ts';
+import { createClaimWorkflows } from '../src/claims-client/claim-workflows.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
 
 const CLAIMS = Number(process.argv.find((a) => a.startsWith('--claims='))?.split('=')[1] ?? 100_000);

@@ -16,12 +16,15 @@ export interface ApiUser {
 export type AuthErrorCode = 'user_exists' | 'user_not_found' | 'token_not_found' | 'invalid_role' | 'invalid_name';
 
 export class AuthError extends Error {
+  /** The input at fault, for the input errors. */
+  readonly field: 'name' | 'role' | null;
   constructor(
     readonly code: AuthErrorCode,
     message: string,
   ) {
     super(message);
     this.name = 'AuthError';
+    this.field = code === 'invalid_name' ? 'name' : code === 'invalid_role' ? 'role' : null;
   }
 }
 

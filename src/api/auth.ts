@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DbOrTrx } from '../../db/index.ts';
 import { authenticate, type Principal } from '../accounts/users.ts';
+import { hasRole } from '../domain/roles.ts';
 import type { Role } from '../domain/types.ts';
 import { HttpProblem } from './errors.ts';
 
@@ -63,10 +64,6 @@ export function requireRole(db: DbOrTrx, limiter: RateLimiter, access: Access) {
       throw new HttpProblem(403, `this needs the role ${access.join(' or ')}; you are ${principal.user.role}`);
     }
   };
-}
-
-export function hasRole(role: Role, allowed: readonly Role[]): boolean {
-  return role === 'admin' || allowed.includes(role);
 }
 
 export function principalOf(req: FastifyRequest): Principal {

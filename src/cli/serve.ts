@@ -5,7 +5,7 @@ import type { Config } from '../config/index.ts';
 import type { Db } from '../../db/index.ts';
 import type { ActivitySettings } from '../../activities/index.ts';
 import { buildApp } from '../api/app.ts';
-import { createClaimWorkflows } from '../services/claim-workflows.ts';
+import { createClaimWorkflows } from '../claims-client/claim-workflows.ts';
 import { ServiceError } from '../services/errors.ts';
 import type { Logger } from '../services/logger.ts';
 import { portAnswers } from '../services/net.ts';

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
+import { InvalidCursorError, decodeCursorJson, encodeCursor } from '../domain/cursor.ts';
 import { hasSearchableTerms, truncateForSearch } from './text.ts';
 
 export interface SearchSourcesParams {
@@ -27,13 +28,7 @@ export interface SourceSearchItem {
   score: number | null;
 }
 
-export class InvalidCursorError extends Error {
-  readonly code = 'invalid_cursor' as const;
-  constructor() {
-    super('cursor is not one this endpoint issued');
-    this.name = 'InvalidCursorError';
-  }
-}
+const NOT_OURS = 'cursor is not one this endpoint issued';
 
 export const MAX_SEARCH_LIMIT = 200;
 
@@ -42,19 +37,11 @@ interface Cursor {
   s?: number;
 }
 
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
 function decodeCursor(raw: string, searching: boolean): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.id !== 'string' || !/^\d{1,18}$/.test(c.id)) throw new Error('id');
-    if (searching && (typeof c.s !== 'number' || !Number.isFinite(c.s))) throw new Error('score');
-    return c;
-  } catch {
-    throw new InvalidCursorError();
-  }
+  const c = decodeCursorJson(raw, NOT_OURS) as Partial<Cursor> | null;
+  if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || !/^\d{1,18}$/.test(c.id)) throw new InvalidCursorError(NOT_OURS);
+  if (searching && (typeof c.s !== 'number' || !Number.isFinite(c.s))) throw new InvalidCursorError(NOT_OURS);
+  return c as Cursor;
 }
 
 const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=35, MinWords=15, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';

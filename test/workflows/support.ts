@@ -5,7 +5,7 @@ import { DEFAULT_ACTIVITY_SETTINGS, type ActivitySettings } from '../../activiti
 import type { Db } from '../../db/index.ts';
 import { claimFingerprint } from '../../activities/intake.ts';
 import type { Actor, ReviewPolicy } from '../../src/domain/review.ts';
-import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 import type { ClaimStatus, TaskKind } from '../../src/domain/types.ts';
 

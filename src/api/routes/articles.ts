@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { getArticleByHash, findArticle, insertArticleIfNew, setArticleWorkflowId } from '../../../db/repositories/articles.ts';
 import { claimsOfArticle } from '../../../db/repositories/claims.ts';
-import { ExtractionInputError, validateInput } from '../../extraction/errors.ts';
-import { HttpProblem, notFound } from '../errors.ts';
+import { validateInput } from '../../extraction/errors.ts';
+import { notFound } from '../errors.ts';
 import { articleSchema, claimSchema, idParam, toArticle, toClaim } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -20,18 +20,6 @@ export const articleInputSchema = z.object({
 export function contentHash(title: string, body: string): string {
   const norm = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
   return createHash('sha256').update(`${norm(title)}\n${norm(body)}`, 'utf8').digest('hex');
-}
-
-function checkText(field: string, text: string): void {
-  try {
-    validateInput(text);
-  } catch (err) {
-    if (err instanceof ExtractionInputError) {
-      if (err.code === 'too_large') throw new HttpProblem(413, `${field}: ${err.message}`);
-      throw new HttpProblem(400, `${field}: ${err.message}`, { errors: [{ field, message: err.message }] });
-    }
-    throw err;
-  }
 }
 
 export function articleRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
@@ -50,8 +38,8 @@ export function articleRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const input = req.body;
-        checkText('title', input.title);
-        checkText('body', input.body);
+        validateInput(input.title, 'title');
+        validateInput(input.body, 'body');
         const hash = contentHash(input.title, input.body);
         const inserted = await insertArticleIfNew(db, {
           title: input.title,

@@ -8,10 +8,9 @@ import { tasksOfClaim } from '../../../db/repositories/tasks.ts';
 import { verdictsOfClaim } from '../../../db/repositories/verdicts.ts';
 import { claimFingerprint } from '../../domain/fingerprint.ts';
 import { CLAIM_STATUSES, PRIORITIES } from '../../domain/types.ts';
-import { HttpProblem, badRequest, notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
-import { MAX_SEARCH_QUERY_CHARS, claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
-import { toHttpProblem } from '../task-errors.ts';
+import { MAX_SEARCH_QUERY_CHARS, claimLiveStateSchema, claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
 import { principalOf } from '../auth.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -89,12 +88,7 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
 
     async function claimAction(claimId: string, run: () => Promise<{ claimId: string; status: (typeof CLAIM_STATUSES)[number]; taskId: string | null; verdictId: string | null }>) {
       if (!(await claimExists(db, claimId))) throw notFound(`claim ${claimId}`);
-      let result;
-      try {
-        result = await run();
-      } catch (err) {
-        throw toHttpProblem(err);
-      }
+      const result = await run();
       const claim = await getClaim(db, claimId);
       return { claim: toClaim(claim), result };
     }
@@ -125,12 +119,8 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         if (!(await claimExists(db, req.params.id))) throw notFound(`claim ${req.params.id}`);
-        try {
-          const { workflowId } = await claimWorkflows.requestCorrection(req.params.id, principalOf(req).actor, req.body.reason);
-          return reply.code(202).send({ workflowId });
-        } catch (err) {
-          throw toHttpProblem(err);
-        }
+        const { workflowId } = await claimWorkflows.requestCorrection(req.params.id, principalOf(req).actor, req.body.reason);
+        return reply.code(202).send({ workflowId });
       },
     );
 
@@ -138,17 +128,9 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       '/api/claims/:id/live',
       {
         onRequest: ctx.access('any'),
-        schema: { tags: ['claims'], summary: "The claim workflow's live state (a Temporal query), for debugging and the workspace", params: idParam, response: { 200: z.record(z.string(), z.unknown()) } },
+        schema: { tags: ['claims'], summary: "The claim workflow's live state (a Temporal query), for debugging and the workspace", params: idParam, response: { 200: claimLiveStateSchema } },
       },
-      async (req) => {
-        try {
-          return (await claimWorkflows.liveState(req.params.id)) as unknown as Record<string, unknown>;
-        } catch (err) {
-          const mapped = toHttpProblem(err);
-          if (mapped instanceof HttpProblem) throw mapped;
-          throw err;
-        }
-      },
+      async (req) => claimWorkflows.liveState(req.params.id),
     );
   };
 }

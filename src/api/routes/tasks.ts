@@ -4,12 +4,12 @@ import { claimsByIds, getClaim } from '../../../db/repositories/claims.ts';
 import { findTask, queueTasks } from '../../../db/repositories/tasks.ts';
 import { verdictInputSchema } from '../../domain/review.ts';
 import { CLAIM_STATUSES, TASK_KINDS } from '../../domain/types.ts';
-import type { TaskAction } from '../../services/claim-workflows.ts';
-import { hasRole, principalOf } from '../auth.ts';
+import type { TaskAction } from '../../claims-client/claim-workflows.ts';
+import { hasRole, TASK_ROLE } from '../../domain/roles.ts';
+import { principalOf } from '../auth.ts';
 import { HttpProblem, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { claimSchema, idParam, page, pageQuery, taskSchema, toClaim, toTask } from '../schemas.ts';
-import { toHttpProblem } from '../task-errors.ts';
 import type { RouteContext } from '../context.ts';
 
 const queueItem = z.object({ task: taskSchema, claim: claimSchema });
@@ -32,12 +32,7 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   async function act(taskId: string, build: (claimId: string) => TaskAction) {
     const before = await findTask(db, taskId);
     if (!before) throw notFound(`task ${taskId}`);
-    let result;
-    try {
-      result = await claimWorkflows.act(before.claim_id, build(before.claim_id));
-    } catch (err) {
-      throw toHttpProblem(err);
-    }
+    const result = await claimWorkflows.act(before.claim_id, build(before.claim_id));
     // The update returned after its Postgres write committed, so this read sees it.
     const after = await loadTaskAndClaim(taskId);
     if (!after) throw notFound(`task ${taskId}`);
@@ -58,9 +53,9 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const me = principalOf(req);
-        const kind = req.query.kind ?? (me.user.role === 'fact_checker' ? 'review' : 'approval');
-        const allowed = kind === 'review' ? (['fact_checker'] as const) : (['editor'] as const);
-        if (!hasRole(me.user.role, allowed)) throw new HttpProblem(403, `the ${kind} queue is for ${allowed[0]}s; you are ${me.user.role}`);
+        const kind = req.query.kind ?? (me.user.role === TASK_ROLE.review ? 'review' : 'approval');
+        const role = TASK_ROLE[kind];
+        if (!hasRole(me.user.role, [role])) throw new HttpProblem(403, `the ${kind} queue is for ${role}s; you are ${me.user.role}`);
         const after = decodeCursor(req.query.cursor, ['number', 'string', 'string']) as [number, string, string] | null;
         const rows = await queueTasks(db, { kind, userName: me.user.name, after, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [Number(r.rank), r.due_key instanceof Date ? (Number.isFinite(r.due_key.getTime()) ? r.due_key.toISOString() : 'infinity') : String(r.due_key), r.id]);

@@ -4,9 +4,9 @@ import type { DeliveryRow, WebhookRow } from '../../../db/schema.ts';
 import { deliveriesOfWebhook, insertWebhook, listWebhooks, softDeleteWebhook, webhookExists } from '../../../db/repositories/webhooks.ts';
 import { DELIVERY_OUTCOMES, WEBHOOK_EVENTS } from '../../domain/webhooks.ts';
 import { newWebhookSecret } from '../../publishing/webhook-signing.ts';
-import { WebhookTargetError, assertPublicTarget } from '../../publishing/webhook-target.ts';
+import { assertPublicTarget } from '../../publishing/webhook-target.ts';
 import { principalOf } from '../auth.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { idParam, page, pageQuery } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
@@ -77,12 +77,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        try {
-          await assertPublicTarget(req.body.url, ctx.deps.config.WEBHOOK_ALLOW_PRIVATE);
-        } catch (err) {
-          if (err instanceof WebhookTargetError) throw badRequest('url', err.message);
-          throw err;
-        }
+        await assertPublicTarget(req.body.url, ctx.deps.config.WEBHOOK_ALLOW_PRIVATE);
         const secret = req.body.secret ?? newWebhookSecret();
         const row = await insertWebhook(db, { url: req.body.url, events: [...new Set(req.body.events)], secret, description: req.body.description ?? null, created_by: principalOf(req).user.name });
         return reply.code(201).send({ webhook: toWebhook(row), secret });

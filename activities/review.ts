@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Logger } from 'pino';
+import type { Logger } from '../src/logging/logger.ts';
 import { claimStatus, findClaimChecks, lockClaim, updateClaim } from '../db/repositories/claims.ts';
 import { appendEvent, notifyClaimChange } from '../db/repositories/events.ts';
 import { allocateTaskId, extendLease, insertTaskIfNew, setTaskState } from '../db/repositories/tasks.ts';

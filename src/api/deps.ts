@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
+import type { Logger } from '../logging/logger.ts';
 import type { Db } from '../../db/index.ts';
 import type { Config } from '../config/index.ts';
 import type { ClaimWorkflows } from '../claims-client/claim-workflows.ts';

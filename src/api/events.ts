@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from 'pino';
+import type { Logger } from '../logging/logger.ts';
 
 export const EVENTS_CHANNEL = 'claimdesk_events';
 

@@ -7,7 +7,7 @@ import { countArticles } from '../../db/repositories/articles.ts';
 import { findUserByName } from '../../db/repositories/users.ts';
 import { authenticate, createUser, issueToken } from '../accounts/users.ts';
 import type { Role } from '../domain/types.ts';
-import type { Logger } from '../services/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 export const DEMO_USERS: { name: string; role: Role }[] = [
   { name: 'ana', role: 'fact_checker' },

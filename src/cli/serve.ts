@@ -7,7 +7,7 @@ import type { ActivitySettings } from '../../activities/index.ts';
 import { buildApp } from '../api/app.ts';
 import { createClaimWorkflows } from '../claims-client/claim-workflows.ts';
 import { ServiceError } from '../services/errors.ts';
-import type { Logger } from '../services/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { portAnswers } from '../services/net.ts';
 import { assertPortFree, connectTemporal, createTemporalClient, migrate, provisionDatabase, provisionOwnTemporal } from '../services/runtime.ts';
 import { createWorker, installRuntime } from '../worker/index.ts';

@@ -6,8 +6,6 @@ import { appendEvent } from '../db/repositories/events.ts';
 import { claimFingerprint } from '../src/domain/fingerprint.ts';
 import type { ActivityDeps } from './deps.ts';
 
-export { claimFingerprint };
-
 export interface ExtractAndSaveResult {
   /** Check-worthy claims, in text order: each gets a claim workflow. */
   claimIds: string[];

@@ -58,7 +58,6 @@ export interface TransitionInput {
 }
 
 export interface TransitionResult {
-  applied: boolean;
   verdictId: string | null;
 }
 
@@ -232,13 +231,13 @@ export function createReviewActivities(deps: ActivityDeps) {
             status,
           });
           log.info({ type: input.event.type, status, taskId: input.taskId ?? null }, 'claim transition');
-          return { applied: true, verdictId };
+          return { verdictId };
         });
       } catch (err) {
         if (!(err instanceof AlreadyApplied)) throw err;
         const verdictId = input.verdict ? await verdictIdOfVersion(db, input.claimId, input.verdict.version) : undefined;
         log.info({ type: input.event.type }, 'claim transition already applied');
-        return { applied: false, verdictId: verdictId ?? null };
+        return { verdictId: verdictId ?? null };
       }
     },
   };

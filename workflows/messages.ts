@@ -14,13 +14,9 @@ export const articleIdKey = defineSearchAttributeKey('ArticleId', 'KEYWORD');
 export const claimWorkflowId = (claimId: string): string => `claim-${claimId}`;
 export const articleWorkflowId = (articleId: string): string => `article-${articleId}`;
 export const webhookWorkflowId = (verdictId: string): string => `webhooks-${verdictId}`;
-/** The webhook workflow is owned by the API engineer; it is started by name so this bundle never imports it. */
+/** Started by name, so the claim workflow's code does not depend on the delivery workflow's. */
 export const WEBHOOK_WORKFLOW_TYPE = 'deliverVerdictWebhooks';
-export interface WebhookWorkflowInput {
-  claimId: string;
-  verdictId: string;
-  event: 'verdict.recorded' | 'verdict.corrected';
-}
+export type { DeliverVerdictWebhooksInput as WebhookWorkflowInput } from '../src/domain/webhooks.ts';
 
 export type ClaimWorkflowMode = 'initial' | 'correction';
 export type ClaimStage = 'research' | 'review' | 'approval' | 'done' | 'withdrawn';

@@ -1,13 +1,8 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhooks.ts';
+import { WEBHOOK_MAX_ATTEMPTS, type DeliverVerdictWebhooksInput } from '../src/domain/webhooks.ts';
 
 type WebhookActivities = ReturnType<typeof createWebhookActivities>;
-
-export interface DeliverVerdictWebhooksInput {
-  claimId: string;
-  verdictId: string;
-  event: 'verdict.recorded' | 'verdict.corrected';
-}
 
 export interface DeliverVerdictWebhooksResult {
   delivered: string[];
@@ -19,13 +14,10 @@ const lookups = proxyActivities<WebhookActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
 });
 
-// Must match WEBHOOK_MAX_ATTEMPTS in activities/webhooks.ts (a workflow may not import its value).
-const MAX_ATTEMPTS = 8;
-
 const delivery = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '30 seconds',
   // 1 s, 2 s, 4 s ... capped at 10 min: a receiver down for an hour still gets the verdict.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: MAX_ATTEMPTS, nonRetryableErrorTypes: ['WebhookRejected', 'WebhookRemoved'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: WEBHOOK_MAX_ATTEMPTS, nonRetryableErrorTypes: ['WebhookRejected', 'WebhookRemoved'] },
 });
 
 /**

@@ -21,8 +21,6 @@ import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
-export type { AppDeps } from './deps.ts';
-
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 export const MAX_HEADER_BYTES = 128 * 1024;
 

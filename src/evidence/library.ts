@@ -1,31 +1,18 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
+import { sourceFilterSql, type SourceFilters } from '../../db/repositories/sources.ts';
 import type { EvidenceCandidate, EvidenceProvider, EvidenceQuery } from './types.ts';
 import { queryTerms, truncateForSearch } from './text.ts';
 
 export const LIBRARY_PROVIDER = 'library';
 
-export interface LibraryFilters {
-  kinds?: string[];
-  minReliability?: number;
-  publishedBefore?: Date;
-  publishedAfter?: Date;
-}
+export type LibraryFilters = SourceFilters;
 
 /** How many full-text hits are re-scored before the best few get snippets; bounds the work on common words. */
 const CANDIDATE_POOL = 50;
 const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=40, MinWords=18, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
 /** ts_headline parses the whole text it is given; long bodies are cut so one big report cannot dominate latency. */
 const HEADLINE_CHARS = 20_000;
-
-function filterSql(f: LibraryFilters): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [sql`true`];
-  if (f.kinds && f.kinds.length > 0) parts.push(sql`s.kind = ANY(${f.kinds}::text[])`);
-  if (f.minReliability !== undefined) parts.push(sql`s.reliability >= ${f.minReliability}`);
-  if (f.publishedBefore) parts.push(sql`s.published_at < ${f.publishedBefore}`);
-  if (f.publishedAfter) parts.push(sql`s.published_at > ${f.publishedAfter}`);
-  return sql.join(parts, sql` AND `);
-}
 
 export interface LibraryHit {
   id: string;
@@ -136,7 +123,7 @@ export function lookupSql(keywords: string[], tiers: string[], filters: LibraryF
   // than cover density) on the matching terms only; the kept pool is then ranked properly on every keyword.
   const matchTerms = sql`${or(tiers).replace(/&/g, '|')}::tsquery`;
   const titleProbe = keywords.join(' ');
-  const where = filterSql(filters);
+  const where = sourceFilterSql(filters);
   const tierScans = tiers.map((tier, i) => {
     const earlier = tiers.slice(0, i).map((t) => sql` AND NOT (s.search @@ ${t}::tsquery)`);
     return sql`(SELECT s.id, s.search FROM sources s WHERE s.search @@ ${tier}::tsquery${sql.join(earlier, sql``)} AND ${where})`;

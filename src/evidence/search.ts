@@ -1,5 +1,6 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
+import { sourceFilterSql } from '../../db/repositories/sources.ts';
 import { InvalidCursorError, decodeCursorJson, encodeCursor } from '../domain/cursor.ts';
 import { hasSearchableTerms, truncateForSearch } from './text.ts';
 
@@ -70,12 +71,12 @@ export async function searchSources(db: DbOrTrx, params: SearchSourcesParams): P
   const cursor = params.cursor ? decodeCursor(params.cursor, searching) : null;
 
   const kinds = params.kind === undefined ? [] : Array.isArray(params.kind) ? params.kind : [params.kind];
-  const filters: RawBuilder<unknown>[] = [sql`true`];
-  if (kinds.length > 0) filters.push(sql`s.kind = ANY(${kinds}::text[])`);
-  if (params.minReliability !== undefined) filters.push(sql`s.reliability >= ${params.minReliability}`);
-  if (params.publishedBefore) filters.push(sql`s.published_at < ${params.publishedBefore}`);
-  if (params.publishedAfter) filters.push(sql`s.published_at > ${params.publishedAfter}`);
-  const where = sql.join(filters, sql` AND `);
+  const where = sourceFilterSql({
+    kinds,
+    ...(params.minReliability !== undefined ? { minReliability: params.minReliability } : {}),
+    ...(params.publishedBefore ? { publishedBefore: params.publishedBefore } : {}),
+    ...(params.publishedAfter ? { publishedAfter: params.publishedAfter } : {}),
+  });
 
   let rows: Row[];
   if (searching) {

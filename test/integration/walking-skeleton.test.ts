@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimFingerprint } from '../../activities/intake.ts';
+import { claimFingerprint } from '../../src/domain/fingerprint.ts';
 import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../index.ts';
-import type { SourceRow } from '../schema.ts';
+import type { NewSource, SourceRow } from '../schema.ts';
 
 /** Library sources by id, with what a link to them needs. */
 export async function sourceLinks(db: DbOrTrx, ids: readonly string[]): Promise<Pick<SourceRow, 'id' | 'url' | 'title'>[]> {
@@ -28,4 +28,43 @@ export function sourceFilterSql(f: SourceFilters): RawBuilder<unknown> {
   if (f.publishedBefore) parts.push(sql`s.published_at < ${f.publishedBefore}`);
   if (f.publishedAfter) parts.push(sql`s.published_at > ${f.publishedAfter}`);
   return sql.join(parts, sql` AND `);
+}
+
+/** What the API shows of a source (everything but the search vector and the content hash). */
+const SOURCE_COLUMNS = ['id', 'url', 'title', 'publisher', 'published_at', 'kind', 'reliability', 'body', 'created_at', 'updated_at'] as const;
+export type SourceView = Pick<SourceRow, (typeof SOURCE_COLUMNS)[number]>;
+
+export async function findSourceById(db: DbOrTrx, id: string): Promise<SourceView | undefined> {
+  return db.selectFrom('sources').select(SOURCE_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export async function getSourceByUrl(db: DbOrTrx, url: string): Promise<SourceView> {
+  return db.selectFrom('sources').select(SOURCE_COLUMNS).where('url', '=', url).executeTakeFirstOrThrow();
+}
+
+/**
+ * Inserts or updates sources by URL in one statement; a row whose content hash is unchanged is not touched.
+ * Returns the URLs written, each with whether it was created (else updated). One statement cannot write a URL twice.
+ */
+export async function upsertSourceRows(db: DbOrTrx, rows: (NewSource & { url: string })[]): Promise<{ url: string; created: boolean }[]> {
+  return db
+    .insertInto('sources')
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .column('url')
+        .doUpdateSet((eb) => ({
+          title: eb.ref('excluded.title'),
+          publisher: eb.ref('excluded.publisher'),
+          published_at: eb.ref('excluded.published_at'),
+          kind: eb.ref('excluded.kind'),
+          reliability: eb.ref('excluded.reliability'),
+          body: eb.ref('excluded.body'),
+          content_hash: eb.ref('excluded.content_hash'),
+          updated_at: sql<Date>`now()`,
+        }))
+        .where('sources.content_hash', '<>', (eb) => eb.ref('excluded.content_hash')),
+    )
+    .returning(['url', sql<boolean>`(xmax = 0)`.as('created')])
+    .execute();
 }

@@ -2,6 +2,9 @@ import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../index.ts';
 import type { NewSource, SourceRow } from '../schema.ts';
 
+/** The columns a list of sources shows (search hits, evidence candidates). */
+export type SourceSummaryRow = Pick<SourceRow, 'id' | 'url' | 'title' | 'publisher' | 'published_at' | 'kind' | 'reliability'>;
+
 /** Library sources by id, with what a link to them needs. */
 export async function sourceLinks(db: DbOrTrx, ids: readonly string[]): Promise<Pick<SourceRow, 'id' | 'url' | 'title'>[]> {
   return ids.length ? db.selectFrom('sources').select(['id', 'url', 'title']).where('id', 'in', ids).execute() : [];

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
-import { sourceFilterSql, type SourceFilters } from '../../db/repositories/sources.ts';
+import { sourceFilterSql, type SourceFilters, type SourceSummaryRow } from '../../db/repositories/sources.ts';
 import type { EvidenceCandidate, EvidenceProvider, EvidenceQuery } from './types.ts';
 import { queryTerms, truncateForSearch } from './text.ts';
 
@@ -14,14 +14,7 @@ const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=40, MinWords=18, ShortWord=2,
 /** ts_headline parses the whole text it is given; long bodies are cut so one big report cannot dominate latency. */
 const HEADLINE_CHARS = 20_000;
 
-export interface LibraryHit {
-  id: string;
-  url: string;
-  title: string;
-  publisher: string | null;
-  published_at: Date | null;
-  kind: string;
-  reliability: number;
+export interface LibraryHit extends SourceSummaryRow {
   rank: number;
   title_similarity: number;
   score: number;

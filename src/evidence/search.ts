@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
-import { sourceFilterSql } from '../../db/repositories/sources.ts';
+import { sourceFilterSql, type SourceSummaryRow } from '../../db/repositories/sources.ts';
 import { InvalidCursorError, decodeCursorJson, encodeCursor } from '../domain/cursor.ts';
+import type { SourceDto } from './sources.ts';
 import { hasSearchableTerms, truncateForSearch } from './text.ts';
 
 export interface SearchSourcesParams {
@@ -15,14 +16,8 @@ export interface SearchSourcesParams {
   cursor?: string | null;
 }
 
-export interface SourceSearchItem {
-  id: string;
-  url: string;
-  title: string;
-  publisher: string | null;
-  publishedAt: string | null;
-  kind: string;
-  reliability: number;
+/** A search hit: the source as the API shows it, without its body, plus why it matched. */
+export interface SourceSearchItem extends Omit<SourceDto, 'body' | 'createdAt' | 'updatedAt'> {
   /** Best passage for the query (null when browsing). */
   snippet: string | null;
   /** Relevance (null when browsing). */
@@ -47,14 +42,7 @@ function decodeCursor(raw: string, searching: boolean): Cursor {
 
 const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=35, MinWords=15, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
 
-interface Row {
-  id: string;
-  url: string;
-  title: string;
-  publisher: string | null;
-  published_at: Date | null;
-  kind: string;
-  reliability: number;
+interface Row extends SourceSummaryRow {
   score: number | null;
   snippet: string | null;
 }

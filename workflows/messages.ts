@@ -1,4 +1,4 @@
-// Message definitions shared by the claim workflow and its callers (src/services/claim-workflows.ts).
+// Message definitions shared by the claim workflow and its callers (src/claims-client/claim-workflows.ts).
 // Pure definitions only: importing this file outside a workflow is safe.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';

@@ -8,7 +8,8 @@ import pg from 'pg';
 import { createDb } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { createLibraryProvider, keywordStatsSql, lookupSql, planMatch, queryTerms, searchSources, type KeywordStat } from '../src/evidence/index.ts';
+import { keywordStatsSql, lookupSql, type KeywordStat } from '../db/repositories/source-search.ts';
+import { createLibraryProvider, planMatch, queryTerms, searchSources } from '../src/evidence/index.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
 
 const { values: args } = parseArgs({ options: { sources: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '5' }, reuse: { type: 'string' } } });

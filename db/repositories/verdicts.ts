@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type { Rating } from '../../src/domain/ratings.ts';
 import type { DbOrTrx } from '../index.ts';
 import type { NewVerdict, VerdictRow } from '../schema.ts';
 
@@ -75,4 +76,45 @@ export async function verdictsPerDay(db: DbOrTrx, days: number): Promise<{ day: 
   const res = await sql<{ day: string; n: string }>`select to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*) as n from verdicts
     where recorded_at > now() - make_interval(days => ${days}) group by 1 order by 1`.execute(db);
   return res.rows.map((r) => ({ day: r.day, verdicts: Number(r.n) }));
+}
+
+/**
+ * Prior-verdict candidates: claims with a recorded verdict (not withdrawn) sharing the probe's keywords
+ * (claims_text_fts_idx) or alike by trigrams (claims_text_trgm_idx), each with its latest verdict, best first.
+ * With three or more keywords a candidate must share two: a duplicate shares several words with the claim.
+ */
+export async function ratedClaimsLike(
+  db: DbOrTrx,
+  q: { keywords: string[]; probe: string; excludeClaimId: string | null; maxScanned: number },
+): Promise<{ claim_id: string; text: string; verdict_id: string; version: number; rating: Rating; summary: string; recorded_at: Date }[]> {
+  const { keywords, probe } = q;
+  const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
+  const pairs: RawBuilder<unknown>[] = [];
+  for (let i = 0; i < keywords.length; i++) {
+    for (let j = i + 1; j < keywords.length; j++) pairs.push(sql`websearch_to_tsquery('english', ${`${keywords[i]} ${keywords[j]}`})`);
+  }
+  const match = keywords.length >= 3 ? sql`(${sql.join(pairs, sql` || `)})` : anyQuery;
+  const { rows } = await sql<{ claim_id: string; text: string; verdict_id: string; version: number; rating: Rating; summary: string; recorded_at: Date }>`
+    SELECT c.id AS claim_id, c.text, v.id AS verdict_id, v.version, v.rating, v.summary, v.recorded_at
+    FROM (
+      SELECT c.id, c.text FROM claims c
+      WHERE (to_tsvector('english', c.text) @@ ${match} OR c.text % ${probe})
+        AND c.id <> ${q.excludeClaimId ?? '0'}::bigint
+        AND c.status <> 'withdrawn'
+        AND EXISTS (SELECT 1 FROM verdicts x WHERE x.claim_id = c.id)
+      LIMIT ${q.maxScanned}
+    ) c
+    JOIN LATERAL (SELECT id, version, rating, summary, recorded_at FROM verdicts WHERE claim_id = c.id ORDER BY version DESC LIMIT 1) v ON true
+    ORDER BY ts_rank_cd(to_tsvector('english', c.text), ${anyQuery}) DESC, c.id DESC
+    LIMIT 200`.execute(db);
+  return rows;
+}
+
+/** For the probe and each text, in order (probe first): trigram similarity to the probe and its stemmed words. */
+export async function textLikeness(db: DbOrTrx, probe: string, texts: string[]): Promise<{ ord: string; trgm: number; lex: string[] }[]> {
+  const { rows } = await sql<{ ord: string; trgm: number; lex: string[] }>`
+    SELECT x.ord, similarity(${probe}::text, x.t)::float8 AS trgm, tsvector_to_array(to_tsvector('english', x.t)) AS lex
+    FROM unnest(${[probe, ...texts]}::text[]) WITH ORDINALITY AS x(t, ord)
+    ORDER BY x.ord`.execute(db);
+  return rows;
 }

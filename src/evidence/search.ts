@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
-import { sourceFilterSql, type SourceSummaryRow } from '../../db/repositories/sources.ts';
+import { searchSourceRows } from '../../db/repositories/source-search.ts';
 import { InvalidCursorError, decodeCursorJson, encodeCursor } from '../domain/cursor.ts';
 import type { SourceDto } from './sources.ts';
 import { hasSearchableTerms, truncateForSearch } from './text.ts';
@@ -40,13 +39,6 @@ function decodeCursor(raw: string, searching: boolean): Cursor {
   return c as Cursor;
 }
 
-const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=35, MinWords=15, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
-
-interface Row extends SourceSummaryRow {
-  score: number | null;
-  snippet: string | null;
-}
-
 /**
  * Searches the library (GET /api/sources). A query with nothing searchable (stop words, punctuation)
  * returns no items rather than an error; a very long query is truncated. Keyset-paginated.
@@ -59,42 +51,13 @@ export async function searchSources(db: DbOrTrx, params: SearchSourcesParams): P
   const cursor = params.cursor ? decodeCursor(params.cursor, searching) : null;
 
   const kinds = params.kind === undefined ? [] : Array.isArray(params.kind) ? params.kind : [params.kind];
-  const where = sourceFilterSql({
+  const filters = {
     kinds,
     ...(params.minReliability !== undefined ? { minReliability: params.minReliability } : {}),
     ...(params.publishedBefore ? { publishedBefore: params.publishedBefore } : {}),
     ...(params.publishedAfter ? { publishedAfter: params.publishedAfter } : {}),
-  });
-
-  let rows: Row[];
-  if (searching) {
-    const tsq = sql`websearch_to_tsquery('english', ${q})`;
-    const after = cursor ? sql`WHERE (t.score < ${cursor.s}::float8 OR (t.score = ${cursor.s}::float8 AND t.id < ${cursor.id}::bigint))` : sql``;
-    // float8 throughout so the score written into the cursor compares exactly when read back.
-    ({ rows } = await sql<Row>`
-      SELECT t.*, ts_headline('english', left(s.body, 20000), ${tsq}, ${HEADLINE_OPTIONS}) AS snippet
-      FROM (
-        SELECT * FROM (
-          SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability,
-            -- Every match is scored to order the pages, so the score stays cheap: title words already weigh
-            -- most in the tsvector (weight A), which is what a title-similarity term would add.
-            (0.85 * ts_rank_cd(s.search, ${tsq}, 32)::float8 + 0.15 * s.reliability) AS score
-          FROM sources s
-          WHERE s.search @@ ${tsq} AND ${where}
-        ) t ${after}
-        ORDER BY t.score DESC, t.id DESC
-        LIMIT ${limit + 1}
-      ) t JOIN sources s ON s.id = t.id
-      ORDER BY t.score DESC, t.id DESC`.execute(db));
-  } else {
-    const after = cursor ? sql`AND s.id < ${cursor.id}::bigint` : sql``;
-    ({ rows } = await sql<Row>`
-      SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability, NULL::float8 AS score, NULL::text AS snippet
-      FROM sources s
-      WHERE ${where} ${after}
-      ORDER BY s.id DESC
-      LIMIT ${limit + 1}`.execute(db));
-  }
+  };
+  const rows = await searchSourceRows(db, { q: searching ? q : null, filters, after: cursor, limit: limit + 1 });
 
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

@@ -8,6 +8,12 @@ const nodeBuiltins = [
   'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
 
+// Import patterns for our own folders, however deep the importing file sits: `../../src/api/x.ts` from activities/
+// or db/, `../api/x.ts` from a sibling under src/, `../../api/x.ts` from src/api/routes/.
+const src = (...folders) => folders.flatMap((f) => [`**/src/${f}/**`, `../${f}/**`, `../../${f}/**`]);
+const top = (...folders) => folders.map((f) => `**/${f}/**`);
+const noSql = { name: 'kysely', message: 'SQL lives in db/repositories: call a repository function.' };
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'src/web/dist/**', '.state/**'] },
   js.configs.recommended,
@@ -51,8 +57,70 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'pg', message: 'pure code: no I/O' }, { name: 'kysely', message: 'pure code: no I/O' }],
-        patterns: [{ group: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'fs', 'fs/*', 'net', 'http', 'https', 'child_process'], message: 'pure code: no I/O' }],
+        patterns: [
+          { group: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'fs', 'fs/*', 'net', 'http', 'https', 'child_process'], message: 'pure code: no I/O' },
+          {
+            group: [...top('db', 'activities', 'workflows', 'test', 'bench'), ...src('api', 'cli', 'services', 'publishing', 'evidence', 'accounts', 'claims-client', 'worker', 'config', 'logging', 'web')],
+            message: 'src/domain and src/extraction are the bottom layer: they import only each other.',
+          },
+        ],
       }],
+    },
+  },
+  {
+    // The data layer sits under everything but src/domain (its literal unions type the columns).
+    files: ['db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: [...top('activities', 'workflows', 'test', 'bench'), ...src('api', 'cli', 'services', 'publishing', 'evidence', 'accounts', 'claims-client', 'worker', 'config', 'logging', 'extraction', 'web')],
+          message: 'db/ imports nothing of ours above it (only src/domain).',
+        }],
+      }],
+    },
+  },
+  {
+    // Side effects use repositories, publishing and the domain; never the HTTP layer, the CLI or provisioning.
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noSql],
+        patterns: [{
+          group: [...top('workflows', 'test', 'bench'), ...src('api', 'cli', 'services', 'claims-client', 'worker', 'web')],
+          message: 'activities/ import repositories, publishing and domain code, not the API, the CLI or provisioning.',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noSql],
+        patterns: [{
+          group: [...top('activities', 'workflows', 'test', 'bench'), ...src('cli', 'services', 'worker', 'web')],
+          message: 'src/api imports repositories, publishing, domain code and the claims client; not activities, the CLI or provisioning.',
+        }],
+      }],
+    },
+  },
+  {
+    // Shared by the API and the activities, so it may depend on neither.
+    files: ['src/publishing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [noSql],
+        patterns: [{
+          group: [...top('activities', 'workflows', 'test', 'bench'), ...src('api', 'cli', 'services', 'claims-client', 'accounts', 'worker', 'web')],
+          message: 'src/publishing is used by the API and the activities: it imports only repositories and domain code.',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: top('test'), message: 'benchmarks must not depend on test code.' }] }],
     },
   },
 );

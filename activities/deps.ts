@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../src/logging/logger.ts';
 import type { Db } from '../db/index.ts';
 
 export interface ActivitySettings {

@@ -7,7 +7,7 @@ import { createWebhookActivities } from './webhooks.ts';
 export type { ActivityDeps, ActivitySettings } from './deps.ts';
 export { DEFAULT_ACTIVITY_SETTINGS } from './deps.ts';
 
-/** Returns every activity, closed over its dependencies (no module singletons, so tests build their own). Each area adds its factory here. */
+/** Returns every activity, closed over its dependencies (no module singletons, so tests build their own). */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createIntakeActivities(deps),

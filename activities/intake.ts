@@ -1,9 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { extractClaims, ExtractionInputError } from '../src/extraction/index.ts';
+import { findArticle, setArticleWorkflowId } from '../db/repositories/articles.ts';
+import { insertExtractedClaim, updateClaim } from '../db/repositories/claims.ts';
+import { appendEvent } from '../db/repositories/events.ts';
 import { claimFingerprint } from '../src/domain/fingerprint.ts';
 import type { ActivityDeps } from './deps.ts';
-
-export { claimFingerprint };
 
 export interface ExtractAndSaveResult {
   /** Check-worthy claims, in text order: each gets a claim workflow. */
@@ -22,7 +23,7 @@ export function createIntakeActivities(deps: ActivityDeps) {
     async extractAndSaveClaims(input: { articleId: string }): Promise<ExtractAndSaveResult> {
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? `article-${input.articleId}`;
       const log = deps.log.child({ workflowId, articleId: input.articleId });
-      const article = await db.selectFrom('articles').select(['id', 'body', 'workflow_id']).where('id', '=', input.articleId).executeTakeFirst();
+      const article = await findArticle(db, input.articleId);
       if (!article) throw ApplicationFailure.nonRetryable(`article ${input.articleId} does not exist`, 'not_found');
       let extracted;
       try {
@@ -34,56 +35,39 @@ export function createIntakeActivities(deps: ActivityDeps) {
       const threshold = deps.settings.extractionThreshold;
       return db.transaction().execute(async (trx) => {
         if (article.workflow_id === null) {
-          await trx.updateTable('articles').set({ workflow_id: workflowId }).where('id', '=', article.id).execute();
+          await setArticleWorkflowId(trx, article.id, workflowId);
         }
         const claimIds: string[] = [];
         let belowThreshold = 0;
         for (const c of extracted) {
           const worthy = c.score >= threshold;
-          await trx
-            .insertInto('claims')
-            .values({
-              article_id: article.id,
-              text: c.text,
-              start_offset: c.start,
-              end_offset: c.end,
-              claimant: c.claimant,
-              kind: c.kind,
-              score: c.score,
-              quantities: JSON.stringify(c.quantities),
-              checks: JSON.stringify(c.checks),
-              features: JSON.stringify(c.features),
-              status: worthy ? 'researching' : 'extracted',
-              fingerprint: claimFingerprint(c.text),
-            })
-            .onConflict((oc) =>
-              oc.columns(['article_id', 'start_offset', 'end_offset']).where('article_id', 'is not', null).where('start_offset', 'is not', null).doNothing(),
-            )
-            .execute();
-          const row = await trx
-            .selectFrom('claims')
-            .select(['id', 'workflow_id'])
-            .where('article_id', '=', article.id)
-            .where('start_offset', '=', c.start)
-            .where('end_offset', '=', c.end)
-            .executeTakeFirstOrThrow();
-          await trx
-            .insertInto('claim_events')
-            .values({
-              claim_id: row.id,
-              actor: 'system',
-              type: 'extracted',
-              payload: JSON.stringify({ articleId: article.id, score: c.score, kind: c.kind, checkWorthy: worthy }),
-              idempotency_key: `article-${article.id}:extracted:${c.start}-${c.end}`,
-            })
-            .onConflict((oc) => oc.column('idempotency_key').doNothing())
-            .execute();
+          const row = await insertExtractedClaim(trx, {
+            article_id: article.id,
+            text: c.text,
+            start_offset: c.start,
+            end_offset: c.end,
+            claimant: c.claimant,
+            kind: c.kind,
+            score: c.score,
+            quantities: JSON.stringify(c.quantities),
+            checks: JSON.stringify(c.checks),
+            features: JSON.stringify(c.features),
+            status: worthy ? 'researching' : 'extracted',
+            fingerprint: claimFingerprint(c.text),
+          });
+          await appendEvent(trx, {
+            claim_id: row.id,
+            actor: 'system',
+            type: 'extracted',
+            payload: JSON.stringify({ articleId: article.id, score: c.score, kind: c.kind, checkWorthy: worthy }),
+            idempotency_key: `article-${article.id}:extracted:${c.start}-${c.end}`,
+          });
           if (!worthy) {
             belowThreshold += 1;
             continue;
           }
           if (row.workflow_id === null) {
-            await trx.updateTable('claims').set({ workflow_id: `claim-${row.id}` }).where('id', '=', row.id).execute();
+            await updateClaim(trx, row.id, { workflow_id: `claim-${row.id}` });
           }
           claimIds.push(row.id);
         }

@@ -1,22 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { sql } from 'kysely';
-import type { Logger } from 'pino';
-import type { DbOrTrx } from '../db/index.ts';
+import type { Logger } from '../src/logging/logger.ts';
+import { claimStatus, findClaimChecks, lockClaim, updateClaim } from '../db/repositories/claims.ts';
+import { appendEvent, notifyClaimChange } from '../db/repositories/events.ts';
+import { allocateTaskId, extendLease, insertTaskIfNew, setTaskState } from '../db/repositories/tasks.ts';
+import { latestVerdictRef, recordVerdict, verdictIdOfVersion } from '../db/repositories/verdicts.ts';
+import type { Rating } from '../src/domain/ratings.ts';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
 import type { Citation } from '../src/domain/review.ts';
 import { checkArithmetic, extractQuantities } from '../src/extraction/index.ts';
 import type { ActivityDeps } from './deps.ts';
-
-/** Channel the API listens on (LISTEN claimdesk_events) to push live queue and claim updates. */
-export const EVENTS_CHANNEL = 'claimdesk_events';
-
-export interface ClaimNotification {
-  claimId: string;
-  taskId?: string;
-  verdictId?: string;
-  type: string;
-  status: ClaimStatus;
-}
 
 /** The full target state of one task after a transition (absolute values, so a retried write is a no-op). */
 export interface TaskWrite {
@@ -38,7 +30,7 @@ export interface TaskWrite {
 
 export interface VerdictWrite {
   version: number;
-  rating: string;
+  rating: Rating;
   summary: string;
   rationale: string | null;
   citations: Citation[];
@@ -66,7 +58,6 @@ export interface TransitionInput {
 }
 
 export interface TransitionResult {
-  applied: boolean;
   verdictId: string | null;
 }
 
@@ -97,10 +88,6 @@ class AlreadyApplied extends Error {}
 
 const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
-async function notify(trx: DbOrTrx, payload: ClaimNotification): Promise<void> {
-  await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(payload)})`.execute(trx);
-}
-
 function activityLog(deps: ActivityDeps, claimId: string): Logger {
   let workflowId: string | undefined;
   try {
@@ -122,45 +109,31 @@ export function createReviewActivities(deps: ActivityDeps) {
   return {
     /** A task id handed out before the row exists, so the workflow knows it before anyone can see the task. */
     async allocateTaskId(): Promise<string> {
-      const row = await sql<{ id: string }>`SELECT nextval(pg_get_serial_sequence('review_tasks', 'id'))::text AS id`.execute(db);
-      const id = row.rows[0]?.id;
-      if (!id) throw new Error('could not allocate a task id');
-      return id;
+      return allocateTaskId(db);
     },
 
     async beginRun(input: BeginRunInput): Promise<BeginRunResult> {
       const log = activityLog(deps, input.claimId);
       return db.transaction().execute(async (trx) => {
-        const claim = await trx.selectFrom('claims').select(['id', 'priority', 'status']).where('id', '=', input.claimId).forUpdate().executeTakeFirst();
+        const claim = await lockClaim(trx, input.claimId);
         if (!claim) throw ApplicationFailure.nonRetryable(`claim ${input.claimId} does not exist`, 'not_found');
-        const latest = await trx
-          .selectFrom('verdicts')
-          .select(['id', 'version'])
-          .where('claim_id', '=', input.claimId)
-          .orderBy('version', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        const latest = await latestVerdictRef(trx, input.claimId);
         if (input.mode === 'correction' && !latest) {
           throw ApplicationFailure.nonRetryable(`claim ${input.claimId} has no verdict to correct`, 'invalid_state');
         }
-        const inserted = await trx
-          .insertInto('claim_events')
-          .values({
-            claim_id: input.claimId,
-            at: new Date(input.at),
-            actor: input.correction?.actor.name ?? 'system',
-            type: input.mode === 'correction' ? 'correction_opened' : 'research_started',
-            payload: JSON.stringify(input.mode === 'correction' ? { reason: input.correction?.reason ?? null, previousVerdictId: latest?.id ?? null, previousVersion: latest?.version ?? null } : {}),
-            idempotency_key: input.key,
-          })
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (inserted) {
+        const inserted = await appendEvent(trx, {
+          claim_id: input.claimId,
+          at: new Date(input.at),
+          actor: input.correction?.actor.name ?? 'system',
+          type: input.mode === 'correction' ? 'correction_opened' : 'research_started',
+          payload: JSON.stringify(input.mode === 'correction' ? { reason: input.correction?.reason ?? null, previousVerdictId: latest?.id ?? null, previousVersion: latest?.version ?? null } : {}),
+          idempotency_key: input.key,
+        });
+        if (inserted !== undefined) {
           // A correction goes straight to a new review round; an initial run researches first.
           const status: ClaimStatus = input.mode === 'correction' ? 'awaiting_review' : 'researching';
-          await trx.updateTable('claims').set({ status, workflow_id: input.workflowId, updated_at: new Date(input.at) }).where('id', '=', input.claimId).execute();
-          await notify(trx, { claimId: input.claimId, type: input.mode === 'correction' ? 'correction_opened' : 'research_started', status });
+          await updateClaim(trx, input.claimId, { status, workflow_id: input.workflowId, updated_at: new Date(input.at) });
+          await notifyClaimChange(trx, { claimId: input.claimId, type: input.mode === 'correction' ? 'correction_opened' : 'research_started', status });
           log.info({ mode: input.mode }, 'claim workflow run begun');
         }
         return { priority: claim.priority, latestVerdict: latest ? { id: latest.id, version: latest.version } : null };
@@ -173,24 +146,16 @@ export function createReviewActivities(deps: ActivityDeps) {
      */
     async runAutomatedChecks(input: { claimId: string; key: string; at: number }): Promise<unknown[]> {
       return db.transaction().execute(async (trx) => {
-        const claim = await trx.selectFrom('claims').select(['text', 'article_id', 'checks', 'quantities', 'start_offset', 'status']).where('id', '=', input.claimId).executeTakeFirst();
+        const claim = await findClaimChecks(trx, input.claimId);
         if (!claim) throw ApplicationFailure.nonRetryable(`claim ${input.claimId} does not exist`, 'not_found');
         let checks = claim.checks;
         const extracted = claim.article_id !== null && claim.start_offset !== null;
         if (!extracted && checks.length === 0) {
           const quantities = extractQuantities(claim.text).map(({ text, value, unit }) => ({ text, value, unit }));
           checks = checkArithmetic(claim.text, quantities);
-          await trx
-            .updateTable('claims')
-            .set({ checks: JSON.stringify(checks), quantities: JSON.stringify(quantities), updated_at: new Date(input.at) })
-            .where('id', '=', input.claimId)
-            .execute();
+          await updateClaim(trx, input.claimId, { checks: JSON.stringify(checks), quantities: JSON.stringify(quantities), updated_at: new Date(input.at) });
         }
-        await trx
-          .insertInto('claim_events')
-          .values({ claim_id: input.claimId, at: new Date(input.at), actor: 'system', type: 'automated_checks', payload: JSON.stringify({ checks }), idempotency_key: input.key })
-          .onConflict((oc) => oc.column('idempotency_key').doNothing())
-          .execute();
+        await appendEvent(trx, { claim_id: input.claimId, at: new Date(input.at), actor: 'system', type: 'automated_checks', payload: JSON.stringify({ checks }), idempotency_key: input.key });
         return checks;
       });
     },
@@ -203,18 +168,8 @@ export function createReviewActivities(deps: ActivityDeps) {
      */
     async renewTaskLease(input: LeaseRenewalInput): Promise<{ applied: boolean }> {
       return db.transaction().execute(async (trx) => {
-        const lease = new Date(input.leaseExpiresAt);
-        const updated = await trx
-          .updateTable('review_tasks')
-          .set({ lease_expires_at: lease })
-          .where('id', '=', input.taskId)
-          .where('claim_id', '=', input.claimId)
-          .where('status', '=', 'claimed')
-          .where('assignee', '=', input.holder)
-          .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', lease)]))
-          .executeTakeFirst();
-        const applied = updated.numUpdatedRows > 0n;
-        if (applied) await notify(trx, { claimId: input.claimId, taskId: input.taskId, type: 'lease_renewed', status: input.status });
+        const applied = await extendLease(trx, { claimId: input.claimId, taskId: input.taskId, holder: input.holder, leaseExpiresAt: new Date(input.leaseExpiresAt) });
+        if (applied) await notifyClaimChange(trx, { claimId: input.claimId, taskId: input.taskId, type: 'lease_renewed', status: input.status });
         return { applied };
       });
     },
@@ -225,89 +180,64 @@ export function createReviewActivities(deps: ActivityDeps) {
         return await db.transaction().execute(async (trx) => {
           let verdictId: string | null = null;
           for (const task of input.tasks ?? []) {
+            const state = {
+              status: task.status,
+              assignee: task.assignee,
+              priority: task.priority,
+              reviewer: task.reviewer,
+              comment: task.comment,
+              lease_expires_at: toDate(task.leaseExpiresAt),
+              due_at: toDate(task.dueAt),
+              claimed_at: toDate(task.claimedAt),
+              completed_at: toDate(task.completedAt),
+              escalated_at: toDate(task.escalatedAt),
+              escalation_level: task.escalationLevel,
+            };
             if (task.create) {
-              await sql`INSERT INTO review_tasks (id, claim_id, kind, status, assignee, lease_expires_at, priority, due_at, round, reviewer, comment, idempotency_key, created_at, claimed_at, completed_at, escalated_at, escalation_level)
-                VALUES (${task.id}, ${input.claimId}, ${task.create.kind}, ${task.status}, ${task.assignee}, ${toDate(task.leaseExpiresAt)}, ${task.priority}, ${toDate(task.dueAt)},
-                  ${task.create.round}, ${task.reviewer}, ${task.comment}, ${task.create.idempotencyKey}, ${new Date(input.at)}, ${toDate(task.claimedAt)}, ${toDate(task.completedAt)},
-                  ${toDate(task.escalatedAt)}, ${task.escalationLevel})
-                ON CONFLICT (idempotency_key) DO NOTHING`.execute(trx);
+              await insertTaskIfNew(trx, { ...state, id: task.id, claim_id: input.claimId, kind: task.create.kind, round: task.create.round, idempotency_key: task.create.idempotencyKey, created_at: new Date(input.at) });
             } else {
-              await trx
-                .updateTable('review_tasks')
-                .set({
-                  status: task.status,
-                  assignee: task.assignee,
-                  priority: task.priority,
-                  reviewer: task.reviewer,
-                  comment: task.comment,
-                  lease_expires_at: toDate(task.leaseExpiresAt),
-                  due_at: toDate(task.dueAt),
-                  claimed_at: toDate(task.claimedAt),
-                  completed_at: toDate(task.completedAt),
-                  escalated_at: toDate(task.escalatedAt),
-                  escalation_level: task.escalationLevel,
-                })
-                .where('id', '=', task.id)
-                .where('claim_id', '=', input.claimId)
-                .execute();
+              await setTaskState(trx, input.claimId, task.id, state);
             }
           }
           if (input.verdict) {
             const v = input.verdict;
-            await trx
-              .insertInto('verdicts')
-              .values({
-                claim_id: input.claimId,
-                version: v.version,
-                rating: v.rating,
-                summary: v.summary,
-                rationale: v.rationale,
-                citations: JSON.stringify(v.citations),
-                reviewer: v.reviewer,
-                approver: v.approver,
-                recorded_at: new Date(input.at),
-                supersedes: v.supersedes,
-                correction_reason: v.correctionReason,
-              })
-              .onConflict((oc) => oc.columns(['claim_id', 'version']).doNothing())
-              .execute();
-            const row = await trx.selectFrom('verdicts').select('id').where('claim_id', '=', input.claimId).where('version', '=', v.version).executeTakeFirstOrThrow();
-            verdictId = row.id;
+            verdictId = await recordVerdict(trx, {
+              claim_id: input.claimId,
+              version: v.version,
+              rating: v.rating,
+              summary: v.summary,
+              rationale: v.rationale,
+              citations: JSON.stringify(v.citations),
+              reviewer: v.reviewer,
+              approver: v.approver,
+              recorded_at: new Date(input.at),
+              supersedes: v.supersedes,
+              correction_reason: v.correctionReason,
+            });
           }
           if (input.status !== undefined || input.priority !== undefined) {
-            await trx
-              .updateTable('claims')
-              .set({ ...(input.status !== undefined ? { status: input.status } : {}), ...(input.priority !== undefined ? { priority: input.priority } : {}), updated_at: new Date(input.at) })
-              .where('id', '=', input.claimId)
-              .execute();
+            await updateClaim(trx, input.claimId, { ...(input.status !== undefined ? { status: input.status } : {}), ...(input.priority !== undefined ? { priority: input.priority } : {}), updated_at: new Date(input.at) });
           }
           const payload = verdictId ? { ...input.event.payload, verdictId } : input.event.payload;
-          const event = await trx
-            .insertInto('claim_events')
-            .values({ claim_id: input.claimId, at: new Date(input.at), actor: input.event.actor, type: input.event.type, payload: JSON.stringify(payload), idempotency_key: input.key })
-            .onConflict((oc) => oc.column('idempotency_key').doNothing())
-            .returning('id')
-            .executeTakeFirst();
+          const event = await appendEvent(trx, { claim_id: input.claimId, at: new Date(input.at), actor: input.event.actor, type: input.event.type, payload: JSON.stringify(payload), idempotency_key: input.key });
           // Another attempt of this same transition committed first: undo ours so a late attempt never overwrites newer state.
-          if (!event) throw new AlreadyApplied();
-          const current = await trx.selectFrom('claims').select('status').where('id', '=', input.claimId).executeTakeFirstOrThrow();
-          await notify(trx, {
+          if (event === undefined) throw new AlreadyApplied();
+          const status = await claimStatus(trx, input.claimId);
+          await notifyClaimChange(trx, {
             claimId: input.claimId,
             ...(input.taskId ? { taskId: input.taskId } : {}),
             ...(verdictId ? { verdictId } : {}),
             type: input.event.type,
-            status: current.status,
+            status,
           });
-          log.info({ type: input.event.type, status: current.status, taskId: input.taskId ?? null }, 'claim transition');
-          return { applied: true, verdictId };
+          log.info({ type: input.event.type, status, taskId: input.taskId ?? null }, 'claim transition');
+          return { verdictId };
         });
       } catch (err) {
         if (!(err instanceof AlreadyApplied)) throw err;
-        const verdict = input.verdict
-          ? await db.selectFrom('verdicts').select('id').where('claim_id', '=', input.claimId).where('version', '=', input.verdict.version).executeTakeFirst()
-          : undefined;
+        const verdictId = input.verdict ? await verdictIdOfVersion(db, input.claimId, input.verdict.version) : undefined;
         log.info({ type: input.event.type }, 'claim transition already applied');
-        return { applied: false, verdictId: verdict?.id ?? null };
+        return { verdictId: verdictId ?? null };
       }
     },
   };

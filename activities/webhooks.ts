@@ -1,10 +1,12 @@
-import { createHmac } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
-import { WEBHOOK_MAX_ATTEMPTS } from '../src/domain/webhooks.ts';
-import { loadClaimReview } from '../src/api/claimreview.ts';
-import { activeWebhooksFor, webhookDb, type WebhookEvent } from '../src/api/webhook-store.ts';
-import { WebhookTargetError, assertPublicTarget, postWebhook } from '../src/api/webhook-target.ts';
+import { findVerdict } from '../db/repositories/verdicts.ts';
+import { activeWebhooksFor, findWebhook, logDeliveryAttempt } from '../db/repositories/webhooks.ts';
+import type { Rating } from '../src/domain/ratings.ts';
+import { WEBHOOK_MAX_ATTEMPTS, type DeliveryOutcome, type WebhookEvent } from '../src/domain/webhooks.ts';
+import { loadClaimReview } from '../src/publishing/claimreview.ts';
+import { signWebhook } from '../src/publishing/webhook-signing.ts';
+import { WebhookTargetError, assertPublicTarget, postWebhook } from '../src/publishing/webhook-target.ts';
 
 export interface WebhookTarget {
   webhookId: string;
@@ -16,17 +18,12 @@ export interface VerdictWebhookPayload {
   claimId: string;
   verdictId: string;
   version: number;
-  rating: string;
+  rating: Rating;
   occurredAt: string;
   claimReview: Record<string, unknown>;
 }
 
 const TIMEOUT_MS = 10_000;
-
-/** `sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>`: receivers recompute it and reject stale timestamps. */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
-}
 
 // 408 and 429 say "later", the other 4xx say "never": a receiver that rejects the payload won't change its mind.
 function retryable(status: number): boolean {
@@ -34,19 +31,19 @@ function retryable(status: number): boolean {
 }
 
 export function createWebhookActivities(deps: ActivityDeps) {
-  const db = webhookDb(deps.db);
+  const { db } = deps;
   return {
     /** Subscriptions active now; the delivery id is stable per (verdict, event, subscription), so retries and replays reuse it. */
     async listWebhookTargets(input: { verdictId: string; event: WebhookEvent }): Promise<WebhookTarget[]> {
-      const hooks = await activeWebhooksFor(deps.db, input.event);
+      const hooks = await activeWebhooksFor(db, input.event);
       return hooks.map((h) => ({ webhookId: h.id, deliveryId: `${input.event}:${input.verdictId}:${h.id}` }));
     },
 
     /** Built once per verdict so every subscriber and every retry gets the same document. */
     async buildVerdictPayload(input: { claimId: string; verdictId: string; event: WebhookEvent }): Promise<VerdictWebhookPayload> {
-      const found = await loadClaimReview(deps.db, input.claimId, deps.settings.publisher);
+      const found = await loadClaimReview(db, input.claimId, deps.settings.publisher);
       if (!found) throw ApplicationFailure.nonRetryable(`claim ${input.claimId} has no recorded verdict`, 'NoVerdict');
-      const verdict = await deps.db.selectFrom('verdicts').selectAll().where('id', '=', input.verdictId).executeTakeFirst();
+      const verdict = await findVerdict(db, input.verdictId);
       if (!verdict) throw ApplicationFailure.nonRetryable(`verdict ${input.verdictId} does not exist`, 'NoVerdict');
       return {
         event: input.event,
@@ -62,25 +59,21 @@ export function createWebhookActivities(deps: ActivityDeps) {
     /** One POST; every attempt, failed or not, lands in the delivery log. Temporal's retry policy does the backoff. */
     async deliverWebhook(input: { target: WebhookTarget; payload: VerdictWebhookPayload }): Promise<{ statusCode: number; attempt: number }> {
       const attempt = Context.current().info.attempt;
-      const hook = await db.selectFrom('webhooks').selectAll().where('id', '=', input.target.webhookId).executeTakeFirst();
-      const log = async (row: { outcome: 'succeeded' | 'failed'; final: boolean; statusCode: number | null; error: string | null; durationMs: number }) => {
-        await db
-          .insertInto('webhook_deliveries')
-          .values({
-            delivery_id: input.target.deliveryId,
-            webhook_id: input.target.webhookId,
-            claim_id: input.payload.claimId,
-            verdict_id: input.payload.verdictId,
-            event: input.payload.event,
-            attempt,
-            outcome: row.outcome,
-            final: row.final,
-            status_code: row.statusCode,
-            error: row.error,
-            duration_ms: row.durationMs,
-          })
-          .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
-          .execute();
+      const hook = await findWebhook(db, input.target.webhookId);
+      const log = async (row: { outcome: DeliveryOutcome; final: boolean; statusCode: number | null; error: string | null; durationMs: number }) => {
+        await logDeliveryAttempt(db, {
+          delivery_id: input.target.deliveryId,
+          webhook_id: input.target.webhookId,
+          claim_id: input.payload.claimId,
+          verdict_id: input.payload.verdictId,
+          event: input.payload.event,
+          attempt,
+          outcome: row.outcome,
+          final: row.final,
+          status_code: row.statusCode,
+          error: row.error,
+          duration_ms: row.durationMs,
+        });
       };
       if (!hook || hook.deleted_at) {
         throw ApplicationFailure.nonRetryable(`webhook ${input.target.webhookId} was removed before delivery`, 'WebhookRemoved');

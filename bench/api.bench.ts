@@ -2,6 +2,7 @@
 // newsroom's worth of rows, then times the read routes a queue page and the dashboard hit most. Prints
 // p50/p95 per route and the ratio of p95 to its target (<= 1 passes). Also times the deepest keyset page
 // against the first, which should cost the same. Not a test: `npm run bench:api`.
+import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
@@ -10,13 +11,14 @@ import { pino } from 'pino';
 import { createDb } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { buildApp } from '../src/api/app.ts';
-import { createUser } from '../src/api/auth.ts';
+import { createUser } from '../src/accounts/users.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { createClaimWorkflows } from '../src/services/claim-workflows.ts';
+import { createClaimWorkflows } from '../src/claims-client/claim-workflows.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
 
-const CLAIMS = Number(process.argv.find((a) => a.startsWith('--claims='))?.split('=')[1] ?? 100_000);
-const RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.split('=')[1] ?? 200);
+const { values: args } = parseArgs({ options: { claims: { type: 'string', default: '100000' }, runs: { type: 'string', default: '200' } } });
+const CLAIMS = Number(args.claims);
+const RUNS = Number(args.runs);
 
 const TARGETS_MS: Record<string, number> = {
   'GET /api/claims': 50,

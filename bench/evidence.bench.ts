@@ -2,18 +2,21 @@
 // Postgres server, then times the library provider (kysely, keyword planning, row mapping) against the very
 // same SQL sent raw through pg, over a set of claim queries. Prints p50/p95 and their ratios against the
 // targets (p95 <= 50 ms, provider/raw <= 1.5). Not a test: run with `npm run bench:evidence`.
+import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createDb } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { createLibraryProvider, keywordStatsSql, lookupSql, planMatch, queryTerms, searchSources, type KeywordStat } from '../src/evidence/index.ts';
+import { keywordStatsSql, lookupSql, type KeywordStat } from '../db/repositories/source-search.ts';
+import { createLibraryProvider, planMatch, queryTerms, searchSources } from '../src/evidence/index.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
 
-const SOURCES = Number(process.argv.find((a) => a.startsWith('--sources='))?.split('=')[1] ?? 100_000);
-const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 5);
+const { values: args } = parseArgs({ options: { sources: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '5' }, reuse: { type: 'string' } } });
+const SOURCES = Number(args.sources);
+const ROUNDS = Number(args.rounds);
 // --reuse=NAME keeps the generated database between runs (for tuning); it is dropped only without it.
-const REUSE = process.argv.find((a) => a.startsWith('--reuse='))?.split('=')[1];
+const REUSE = args.reuse;
 const TARGET_P95_MS = 50;
 const TARGET_RATIO = 1.5;
 

@@ -1,10 +1,11 @@
 // Prints precision/recall/F1 of claim extraction against the hand-labeled set in
 // test/fixtures/extraction, and how the two candidate sentence segmenters agree with the labels.
+import { parseArgs } from 'node:util';
 import nlp from 'compromise/one';
-import { evaluate, buildBody, loadArticles } from '../test/unit/extraction/evaluation.ts';
+import { evaluate, buildBody, loadArticles } from './extraction-evaluation.ts';
 import { segmentSentences, splitBlocks } from '../src/extraction/segment.ts';
 
-const verbose = process.argv.includes('--verbose');
+const verbose = parseArgs({ options: { verbose: { type: 'boolean', default: false } } }).values.verbose;
 const pct = (n: number): string => n.toFixed(3);
 
 const result = evaluate();

@@ -6,7 +6,7 @@ import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
 import { extractClaims } from '../src/extraction/index.ts';
 import { segmentSentences } from '../src/extraction/segment.ts';
-import { buildBody, loadArticles } from '../test/unit/extraction/evaluation.ts';
+import { buildBody, loadArticles } from './extraction-evaluation.ts';
 
 const TARGET_ARTICLES_PER_SECOND = 200;
 

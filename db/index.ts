@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -16,4 +16,9 @@ export function createDb(connectionString: string, opts: { max?: number; applica
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** A round trip to the database (health checks). */
+export async function ping(db: DbOrTrx): Promise<void> {
+  await sql`select 1`.execute(db);
 }

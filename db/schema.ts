@@ -1,5 +1,7 @@
 import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus, Stance, Role } from '../src/domain/types.ts';
+import type { Rating } from '../src/domain/ratings.ts';
+import type { DeliveryOutcome, WebhookEvent } from '../src/domain/webhooks.ts';
 
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 // bigserial ids come back from pg as strings; they are strings in the API too.
@@ -114,7 +116,7 @@ export interface VerdictsTable {
   id: Generated<string> & Id;
   claim_id: RefId;
   version: number;
-  rating: string;
+  rating: Rating;
   summary: string;
   rationale: string | null;
   citations: JSONColumnType<unknown[], string | undefined, string>;
@@ -135,6 +137,34 @@ export interface ClaimEventsTable {
   idempotency_key: string;
 }
 
+export interface WebhooksTable {
+  id: Generated<string> & Id;
+  url: string;
+  /** Kept in clear: the HMAC needs it. */
+  secret: string;
+  events: ColumnType<WebhookEvent[], WebhookEvent[], WebhookEvent[]>;
+  description: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  deleted_at: NullableTimestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string> & Id;
+  delivery_id: string;
+  webhook_id: RefId;
+  claim_id: RefId;
+  verdict_id: RefId;
+  event: WebhookEvent;
+  attempt: number;
+  outcome: DeliveryOutcome;
+  final: Generated<boolean>;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  attempted_at: Generated<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -145,6 +175,8 @@ export interface Database {
   review_tasks: ReviewTasksTable;
   verdicts: VerdictsTable;
   claim_events: ClaimEventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -162,3 +194,9 @@ export type NewTask = Insertable<ReviewTasksTable>;
 export type VerdictRow = Selectable<VerdictsTable>;
 export type NewVerdict = Insertable<VerdictsTable>;
 export type EventRow = Selectable<ClaimEventsTable>;
+export type NewEvent = Insertable<ClaimEventsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type NewWebhook = Insertable<WebhooksTable>;
+export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type NewDelivery = Insertable<WebhookDeliveriesTable>;

@@ -1,9 +1,8 @@
-// Message definitions shared by the claim workflow and its callers (src/services/claim-workflows.ts).
+// Message definitions shared by the claim workflow and its callers (src/claims-client/claim-workflows.ts).
 // Pure definitions only: importing this file outside a workflow is safe.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Actor, ReviewPolicy, VerdictInput } from '../src/domain/review.ts';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
-import type { WebhookEvent } from '../src/domain/webhooks.ts';
 
 // Callers read the claim's status from the same keys the workflow upserts (defined once, in src/domain).
 export { claimStatusKey } from '../src/domain/search-attributes.ts';
@@ -11,14 +10,9 @@ export { claimStatusKey } from '../src/domain/search-attributes.ts';
 export const claimWorkflowId = (claimId: string): string => `claim-${claimId}`;
 export const articleWorkflowId = (articleId: string): string => `article-${articleId}`;
 export const webhookWorkflowId = (verdictId: string): string => `webhooks-${verdictId}`;
-/** Started by name, so the claim workflow's module does not import the delivery workflow's. */
+/** Started by name, so the claim workflow's code does not depend on the delivery workflow's. */
 export const WEBHOOK_WORKFLOW_TYPE = 'deliverVerdictWebhooks';
-/** The input of the webhook delivery workflow, started by the claim workflow once a verdict is recorded. */
-export interface WebhookWorkflowInput {
-  claimId: string;
-  verdictId: string;
-  event: WebhookEvent;
-}
+export type { DeliverVerdictWebhooksInput as WebhookWorkflowInput } from '../src/domain/webhooks.ts';
 
 export type ClaimWorkflowMode = 'initial' | 'correction';
 export type ClaimStage = 'research' | 'review' | 'approval' | 'done' | 'withdrawn';

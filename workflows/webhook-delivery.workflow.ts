@@ -1,7 +1,6 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhooks.ts';
-import { WEBHOOK_MAX_ATTEMPTS } from '../src/domain/webhooks.ts';
-import type { WebhookWorkflowInput } from './messages.ts';
+import { WEBHOOK_MAX_ATTEMPTS, type DeliverVerdictWebhooksInput } from '../src/domain/webhooks.ts';
 
 type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 
@@ -17,6 +16,7 @@ const lookups = proxyActivities<WebhookActivities>({
 
 const delivery = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '30 seconds',
+  // 1 s, 2 s, 4 s ... capped at 10 min: a receiver down for an hour still gets the verdict.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: WEBHOOK_MAX_ATTEMPTS, nonRetryableErrorTypes: ['WebhookRejected', 'WebhookRemoved'] },
 });
 
@@ -24,7 +24,7 @@ const delivery = proxyActivities<WebhookActivities>({
  * Started by the claim workflow (by name) after each recorded verdict: one delivery activity per subscription,
  * in parallel, so one slow receiver never delays another.
  */
-export async function deliverVerdictWebhooks(input: WebhookWorkflowInput): Promise<DeliverVerdictWebhooksResult> {
+export async function deliverVerdictWebhooks(input: DeliverVerdictWebhooksInput): Promise<DeliverVerdictWebhooksResult> {
   const targets = await lookups.listWebhookTargets({ verdictId: input.verdictId, event: input.event });
   if (targets.length === 0) return { delivered: [], failed: [] };
   const payload = await lookups.buildVerdictPayload(input);

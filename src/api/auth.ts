@@ -1,120 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DbOrTrx } from '../../db/index.ts';
-import type { Actor } from '../domain/review.ts';
-import { ROLES, type Role } from '../domain/types.ts';
+import { authenticate, type Principal } from '../accounts/users.ts';
+import { hasRole } from '../domain/roles.ts';
+import type { Role } from '../domain/types.ts';
 import { HttpProblem } from './errors.ts';
-
-export interface ApiUser {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-}
-
-export type AuthErrorCode = 'user_exists' | 'user_not_found' | 'token_not_found' | 'invalid_role' | 'invalid_name';
-
-export class AuthError extends Error {
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthError';
-  }
-}
-
-// The prefix makes a leaked token recognisable to secret scanners; the rest is 256 random bits.
-const TOKEN_PREFIX = 'cdk_';
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-function newToken(): string {
-  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
-}
-
-function toUser(row: { id: string; name: string; role: Role; created_at: Date }): ApiUser {
-  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at.toISOString() };
-}
-
-/** Creates a user with a first token. The token is returned once; only its hash is stored. */
-export async function createUser(db: DbOrTrx, input: { name: string; role: Role; label?: string }): Promise<{ user: ApiUser; token: string }> {
-  const name = input.name.trim();
-  if (!/^[\p{L}\p{N}][\p{L}\p{N} ._@-]{0,99}$/u.test(name)) {
-    throw new AuthError('invalid_name', 'name must be 1-100 letters, digits, spaces or . _ @ -, starting with a letter or digit');
-  }
-  if (!(ROLES as readonly string[]).includes(input.role)) {
-    throw new AuthError('invalid_role', `role must be one of ${ROLES.join(', ')}`);
-  }
-  const row = await db
-    .insertInto('users')
-    .values({ name, role: input.role })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new AuthError('user_exists', `a user named ${JSON.stringify(name)} already exists`);
-  const token = await insertToken(db, row.id, input.label ?? 'created with user');
-  return { user: toUser(row), token };
-}
-
-/** Issues another token for an existing user (for example after revoking a leaked one). */
-export async function issueToken(db: DbOrTrx, input: { name: string; label?: string }): Promise<{ user: ApiUser; token: string }> {
-  const row = await db.selectFrom('users').selectAll().where('name', '=', input.name).executeTakeFirst();
-  if (!row) throw new AuthError('user_not_found', `no user named ${JSON.stringify(input.name)}`);
-  const token = await insertToken(db, row.id, input.label ?? null);
-  return { user: toUser(row), token };
-}
-
-async function insertToken(db: DbOrTrx, userId: string, label: string | null): Promise<string> {
-  const token = newToken();
-  await db.insertInto('api_tokens').values({ user_id: userId, token_hash: hashToken(token), label }).execute();
-  return token;
-}
-
-/**
- * Revokes one token (by its value) or every token of a user (by name). Returns how many were revoked;
- * revoking an already revoked token is not an error, a token or user that never existed is.
- */
-export async function revokeToken(db: DbOrTrx, input: { token: string } | { userName: string }): Promise<{ revoked: number }> {
-  if ('token' in input) {
-    const hash = hashToken(input.token);
-    const existing = await db.selectFrom('api_tokens').select(['id']).where('token_hash', '=', hash).executeTakeFirst();
-    if (!existing) throw new AuthError('token_not_found', 'no such token');
-    const res = await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', existing.id).where('revoked_at', 'is', null).executeTakeFirst();
-    return { revoked: Number(res.numUpdatedRows) };
-  }
-  const user = await db.selectFrom('users').select(['id']).where('name', '=', input.userName).executeTakeFirst();
-  if (!user) throw new AuthError('user_not_found', `no user named ${JSON.stringify(input.userName)}`);
-  const res = await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('user_id', '=', user.id).where('revoked_at', 'is', null).executeTakeFirst();
-  return { revoked: Number(res.numUpdatedRows) };
-}
-
-export interface Principal {
-  user: ApiUser;
-  tokenId: string;
-  actor: Actor;
-}
-
-/** Resolves a bearer token to its user; null for unknown, revoked or disabled. */
-export async function authenticate(db: DbOrTrx, token: string): Promise<Principal | null> {
-  const row = await db
-    .selectFrom('api_tokens as t')
-    .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.last_used_at', 'u.id', 'u.name', 'u.role', 'u.created_at'])
-    .where('t.token_hash', '=', hashToken(token))
-    .where('t.revoked_at', 'is', null)
-    .where('u.disabled_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) return null;
-  // last_used_at is for audits, not billing: a write per minute per token is plenty.
-  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
-    await db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', row.token_id).execute();
-  }
-  const user = toUser(row);
-  return { user, tokenId: row.token_id, actor: { name: user.name, role: user.role } };
-}
 
 /** Fixed one-minute windows per token: cheap, and good enough to stop a runaway script. */
 export class RateLimiter {
@@ -175,10 +64,6 @@ export function requireRole(db: DbOrTrx, limiter: RateLimiter, access: Access) {
       throw new HttpProblem(403, `this needs the role ${access.join(' or ')}; you are ${principal.user.role}`);
     }
   };
-}
-
-export function hasRole(role: Role, allowed: readonly Role[]): boolean {
-  return role === 'admin' || allowed.includes(role);
 }
 
 export function principalOf(req: FastifyRequest): Principal {

@@ -3,7 +3,7 @@ import type { AppDeps } from './deps.ts';
 import type { Access, RateLimiter } from './auth.ts';
 import type { EventHub } from './events.ts';
 import type { ApiMetrics } from './metrics.ts';
-import type { Publisher } from './claimreview.ts';
+import type { Publisher } from '../publishing/claimreview.ts';
 
 /** What route modules share: built once per app in buildApp. */
 export interface RouteContext {

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
+import type { Logger } from '../logging/logger.ts';
 import type { Db } from '../../db/index.ts';
 import type { Config } from '../config/index.ts';
-import type { ClaimWorkflows } from '../services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../claims-client/claim-workflows.ts';
 
 export interface AppDeps {
   db: Db;

@@ -1,6 +1,11 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ServiceError as TemporalServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AuthError } from '../accounts/users.ts';
+import { InvalidCursorError } from '../domain/cursor.ts';
+import { TaskActionError } from '../domain/review.ts';
+import { ExtractionInputError } from '../extraction/errors.ts';
+import { WebhookTargetError } from '../publishing/webhook-target.ts';
 
 export interface FieldError {
   field: string;
@@ -36,6 +41,49 @@ export class HttpProblem extends Error {
 export const badRequest = (field: string, message: string) => new HttpProblem(400, `${field}: ${message}`, { errors: [{ field, message }] });
 export const notFound = (what: string) => new HttpProblem(404, `${what} not found`);
 
+/** A refused input: 400 naming the field, as request validation does. */
+const fieldProblem = (field: string, message: string, detail = `${field}: ${message}`) => new HttpProblem(400, detail, { errors: [{ field, message }] });
+
+/**
+ * The one map from domain errors to HTTP. Routes let these propagate; null for anything else.
+ * A workflow's refusal keeps its words, with the holder or the current state added when they explain it.
+ */
+export function domainProblem(err: unknown): HttpProblem | null {
+  if (err instanceof TaskActionError) {
+    const extra: Record<string, unknown> = {};
+    if (err.holder) extra.holder = err.holder;
+    if (err.currentState) extra.currentState = err.currentState;
+    switch (err.code) {
+      case 'forbidden':
+        return new HttpProblem(403, err.message, extra);
+      case 'conflict': {
+        const detail = err.holder && !err.message.includes(err.holder) ? `${err.message} (held by ${err.holder})` : err.message;
+        return new HttpProblem(409, detail, extra);
+      }
+      case 'invalid_state': {
+        const detail = err.currentState && !err.message.includes(err.currentState) ? `${err.message} (current state: ${err.currentState})` : err.message;
+        return new HttpProblem(409, detail, extra);
+      }
+      case 'not_found':
+        return new HttpProblem(404, err.message, extra);
+      case 'invalid':
+        return new HttpProblem(400, err.message, { ...extra, errors: [{ field: '(body)', message: err.message }] });
+    }
+  }
+  if (err instanceof AuthError) {
+    if (err.code === 'user_exists') return new HttpProblem(409, err.message);
+    if (err.field === null) return new HttpProblem(404, err.message);
+    return fieldProblem(err.field, err.message, err.message);
+  }
+  if (err instanceof InvalidCursorError || err instanceof WebhookTargetError) return fieldProblem(err.field, err.message);
+  if (err instanceof ExtractionInputError) {
+    const field = err.field ?? '(body)';
+    if (err.code === 'too_large') return new HttpProblem(413, `${field}: ${err.message}`);
+    return fieldProblem(field, err.message);
+  }
+  return null;
+}
+
 export function problemBody(status: number, detail: string, extra: Record<string, unknown> = {}) {
   return { type: status >= 500 ? 'about:blank' : `https://claimdesk.dev/problems/${status}`, title: TITLES[status] ?? 'Error', status, detail, ...extra };
 }
@@ -60,8 +108,9 @@ function unavailable(err: unknown): 'the database' | 'the workflow service' | nu
 
 /** The one error handler: problem+json for everything, 5xx detail stays in the log. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | HttpProblem | Error, req, reply) => {
+  app.setErrorHandler((thrown: FastifyError | HttpProblem | Error, req, reply) => {
     void reply.type('application/problem+json');
+    const err = domainProblem(thrown) ?? thrown;
     if (err instanceof HttpProblem) {
       const { headers, ...extra } = err.extra;
       if (headers) void reply.headers(headers);

@@ -1,17 +1,8 @@
 import pg from 'pg';
-import type { Logger } from 'pino';
+import { EVENTS_CHANNEL, type ClaimNotification } from '../../db/repositories/events.ts';
+import type { Logger } from '../logging/logger.ts';
 
-export const EVENTS_CHANNEL = 'claimdesk_events';
-
-export interface ChangeEvent {
-  claimId?: string;
-  taskId?: string;
-  type: string;
-  status?: string;
-  [key: string]: unknown;
-}
-
-type Subscriber = (event: ChangeEvent) => void;
+type Subscriber = (event: ClaimNotification) => void;
 
 /**
  * One LISTEN connection per API process, shared by every SSE client: the activities NOTIFY in the same
@@ -65,9 +56,10 @@ export class EventHub {
     const client = new pg.Client({ connectionString: this.databaseUrl, application_name: this.applicationName });
     client.on('notification', (msg) => {
       if (msg.channel !== EVENTS_CHANNEL || !msg.payload) return;
-      let event: ChangeEvent;
+      // The payload is passed on as it came: the SSE clients receive exactly what the writer notified.
+      let event: ClaimNotification;
       try {
-        event = JSON.parse(msg.payload) as ChangeEvent;
+        event = JSON.parse(msg.payload) as ClaimNotification;
       } catch {
         this.log.warn({ payload: msg.payload }, 'ignoring a claimdesk_events payload that is not JSON');
         return;

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../../db/index.ts';
+import { countClaimsByStatus } from '../../db/repositories/claims.ts';
+import { countActiveTasks, countOverdueTasks } from '../../db/repositories/tasks.ts';
+import { countDeliveryAttempts, countFailedDeliveries } from '../../db/repositories/webhooks.ts';
 import { CLAIM_STATUSES } from '../domain/types.ts';
-import { webhookDb } from './webhook-store.ts';
 
 /**
  * One registry per app (not prom-client's global one), so several apps in one process (tests) don't collide.
@@ -31,8 +32,7 @@ export function createMetrics(db: Db) {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const rows = await db.selectFrom('claims').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute();
-      const counts = new Map(rows.map((r) => [r.status, Number(r.n)]));
+      const counts = await countClaimsByStatus(db);
       for (const status of CLAIM_STATUSES) this.set({ status }, counts.get(status) ?? 0);
     },
   });
@@ -44,13 +44,7 @@ export function createMetrics(db: Db) {
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db
-        .selectFrom('review_tasks')
-        .select(['kind', 'status', (eb) => eb.fn.countAll<string>().as('n')])
-        .where('status', 'in', ['open', 'claimed'])
-        .groupBy(['kind', 'status'])
-        .execute();
-      for (const r of rows) this.set({ kind: r.kind, status: r.status }, Number(r.n));
+      for (const r of await countActiveTasks(db)) this.set({ kind: r.kind, status: r.status }, r.n);
     },
   });
 
@@ -59,13 +53,7 @@ export function createMetrics(db: Db) {
     help: 'Open or claimed tasks past their due time',
     registers: [registry],
     async collect() {
-      const row = await db
-        .selectFrom('review_tasks')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', 'in', ['open', 'claimed'])
-        .where('due_at', '<', sql<Date>`now()`)
-        .executeTakeFirst();
-      this.set(Number(row?.n ?? 0));
+      this.set(await countOverdueTasks(db));
     },
   });
 
@@ -76,8 +64,7 @@ export function createMetrics(db: Db) {
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await webhookDb(db).selectFrom('webhook_deliveries').select(['outcome', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('outcome').execute();
-      for (const r of rows) this.set({ outcome: r.outcome }, Number(r.n));
+      for (const r of await countDeliveryAttempts(db)) this.set({ outcome: r.outcome }, r.n);
     },
   });
 
@@ -86,13 +73,7 @@ export function createMetrics(db: Db) {
     help: 'Webhook deliveries that gave up after their last retry',
     registers: [registry],
     async collect() {
-      const row = await webhookDb(db)
-        .selectFrom('webhook_deliveries')
-        .select((eb) => eb.fn.count<string>('delivery_id').distinct().as('n'))
-        .where('final', '=', true)
-        .where('outcome', '=', 'failed')
-        .executeTakeFirst();
-      this.set(Number(row?.n ?? 0));
+      this.set(await countFailedDeliveries(db));
     },
   });
 

@@ -1,20 +1,11 @@
-import { HttpProblem } from './errors.ts';
+import { InvalidCursorError, decodeCursorJson, encodeCursor } from '../domain/cursor.ts';
 
-// Cursors are opaque to clients: base64url JSON of the sort key of the last item served.
-
-export function encodeCursor(key: readonly (string | number | null)[]): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
+const NOT_OURS = 'not a cursor this list handed out';
 
 export function decodeCursor(cursor: string | undefined, shape: readonly ('string' | 'number' | 'string?')[]): (string | number | null)[] | null {
   if (cursor === undefined || cursor === '') return null;
-  const invalid = () => new HttpProblem(400, 'cursor: not a cursor this list handed out', { errors: [{ field: 'cursor', message: 'not a cursor this list handed out' }] });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
+  const invalid = () => new InvalidCursorError(NOT_OURS);
+  const parsed = decodeCursorJson(cursor, NOT_OURS);
   if (!Array.isArray(parsed) || parsed.length !== shape.length) throw invalid();
   shape.forEach((t, i) => {
     const v: unknown = parsed[i];

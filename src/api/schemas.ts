@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLAIM_STATUSES, PRIORITIES, ROLES, STANCES, TASK_KINDS, TASK_STATUSES } from '../domain/types.ts';
 import { RATINGS } from '../domain/ratings.ts';
+import { verdictInputSchema } from '../domain/review.ts';
 import type { ArticleRow, ClaimRow, EventRow, EvidenceRow, TaskRow, VerdictRow } from '../../db/schema.ts';
 
 // Response shapes, named in the OpenAPI document. Ids are strings, times ISO 8601 UTC, fields camelCase.
@@ -211,3 +212,44 @@ export function toEvidence(r: EvidenceRow): z.infer<typeof evidenceSchema> {
 export function toEvent(r: EventRow): z.infer<typeof eventSchema> {
   return { id: r.id, claimId: r.claim_id, at: r.at.toISOString(), actor: r.actor, type: r.type, payload: r.payload };
 }
+
+const epochMs = z.number().describe('epoch milliseconds (workflow time)');
+
+/** The claim workflow's own view (claimStateQuery): ClaimLiveState in workflows/messages.ts. */
+export const claimLiveStateSchema = z
+  .object({
+    claimId: z.string(),
+    workflowId: z.string(),
+    mode: z.enum(['initial', 'correction']),
+    stage: z.enum(['research', 'review', 'approval', 'done', 'withdrawn']),
+    status: z.enum(CLAIM_STATUSES),
+    priority: z.enum(PRIORITIES),
+    round: z.number().int(),
+    version: z.number().int(),
+    tasks: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(TASK_KINDS),
+        status: z.enum(TASK_STATUSES),
+        assignee: z.string().nullable(),
+        priority: z.enum(PRIORITIES),
+        round: z.number().int(),
+        escalationLevel: z.number().int(),
+        openSince: epochMs,
+        claimedAt: epochMs.nullable(),
+        completedAt: epochMs.nullable(),
+        leaseExpiresAt: epochMs.nullable(),
+        dueAt: epochMs.nullable(),
+        reviewer: z.string().nullable(),
+        comment: z.string().nullable(),
+      }),
+    ),
+    proposed: z.object({ verdict: verdictInputSchema, reviewer: z.string(), round: z.number().int(), approvals: z.array(z.string()) }).nullable(),
+    verdictId: z.string().nullable(),
+    supersedes: z.string().nullable(),
+    correctionReason: z.string().nullable(),
+    checks: z.array(z.unknown()),
+    evidenceProviderFailures: z.array(z.string()),
+    seq: z.number().int(),
+  })
+  .meta({ id: 'ClaimLiveState' });

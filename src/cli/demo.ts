@@ -3,9 +3,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../../db/index.ts';
-import { authenticate, createUser, issueToken } from '../api/auth.ts';
+import { countArticles } from '../../db/repositories/articles.ts';
+import { findUserByName } from '../../db/repositories/users.ts';
+import { authenticate, createUser, issueToken } from '../accounts/users.ts';
 import type { Role } from '../domain/types.ts';
-import type { Logger } from '../services/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 export const DEMO_USERS: { name: string; role: Role }[] = [
   { name: 'ana', role: 'fact_checker' },
@@ -43,7 +45,7 @@ async function demoTokens(db: Db, stateDir: string): Promise<DemoSeedResult['use
       users.push({ name, role: principal.user.role, token: previous });
       continue;
     }
-    const exists = await db.selectFrom('users').select('role').where('name', '=', name).executeTakeFirst();
+    const exists = await findUserByName(db, name);
     const { token, user } = exists ? await issueToken(db, { name, label: 'demo' }) : await createUser(db, { name, role, label: 'demo' });
     users.push({ name, role: user.role, token });
   }
@@ -56,14 +58,14 @@ async function demoTokens(db: Db, stateDir: string): Promise<DemoSeedResult['use
 /** Demo users, the demo evidence library and the demo article; each step is idempotent, so restarts add nothing. */
 export async function seedDemo(opts: { app: FastifyInstance; db: Db; stateDir: string; article: unknown; log: Logger }): Promise<DemoSeedResult> {
   const users = await demoTokens(opts.db, opts.stateDir);
-  const { seedDemoSources } = await import('../../db/seeds/sources.ts');
+  const { seedDemoSources } = await import('./demo-sources.ts');
   const sources = await seedDemoSources(opts.db);
   opts.log.info({ sources }, 'demo evidence library loaded');
 
   // The article goes in through the public API, exactly as a newsroom system would submit it.
   const article = demoArticleSchema.parse(opts.article);
   const editor = users.find((u) => u.role === 'editor');
-  const before = await opts.db.selectFrom('articles').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const before = await countArticles(opts.db);
   const res = await opts.app.inject({
     method: 'POST',
     url: '/api/articles',
@@ -72,6 +74,6 @@ export async function seedDemo(opts: { app: FastifyInstance; db: Db; stateDir: s
   });
   if (res.statusCode !== 202) throw new Error(`submitting the demo article failed: ${res.statusCode} ${res.body.slice(0, 300)}`);
   const body = res.json<{ article: { id: string }; workflowId: string }>();
-  const after = await opts.db.selectFrom('articles').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-  return { users, article: { id: body.article.id, workflowId: body.workflowId, created: Number(after.n) > Number(before.n) } };
+  const after = await countArticles(opts.db);
+  return { users, article: { id: body.article.id, workflowId: body.workflowId, created: after > before } };
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Db } from '../../db/index.ts';
 import { loadConfig, type Config } from '../config/index.ts';
-import { createLogger, type Logger } from '../services/logger.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
 import { reportFatal } from './errors.ts';
 
 // Commands load their own modules lazily, so `claimdesk extract` starts fast and needs no services.
@@ -106,6 +106,7 @@ program
     }),
   );
 
+/** Provisions Postgres, migrates, runs `fn`, and always closes and stops what it opened. */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const { config, log } = setup();
   const { provisionDatabase, migrate } = await import('../services/runtime.ts');
@@ -118,25 +119,24 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     await pg.stop();
   }
 }
-const usersIo = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
 const users = program.command('users').description('manage API users and tokens (tokens are stored hashed and shown once)');
 users
   .command('add')
   .description('create a user and print their API token, alone on stdout')
   .requiredOption('--name <name>', 'user name (shown as assignee and reviewer)')
   .requiredOption('--role <role>', 'fact_checker, editor or admin')
-  .action((opts: { name: string; role: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersAdd(db, opts, usersIo))));
+  .action((opts: { name: string; role: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersAdd(db, opts, terminalIo))));
 users
   .command('token')
   .description('issue another token for an existing user, printed alone on stdout')
   .requiredOption('--name <name>', 'user name')
-  .action((opts: { name: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersToken(db, opts, usersIo))));
+  .action((opts: { name: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersToken(db, opts, terminalIo))));
 users
   .command('revoke-token')
   .description('revoke one token (--token) or every token of a user (--name); revoked tokens get 401')
   .option('--token <token>', 'the token to revoke')
   .option('--name <name>', 'revoke all of this user\'s tokens')
-  .action((opts: { token?: string; name?: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersRevoke(db, opts, usersIo))));
+  .action((opts: { token?: string; name?: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersRevoke(db, opts, terminalIo))));
 
 program
   .command('sources')
@@ -146,18 +146,11 @@ program
   .argument('<file>', '.jsonl or .csv file (format sniffed otherwise)')
   .action((file: string) =>
     run(async () => {
-      const { config, log } = setup();
-      const { provisionDatabase, migrate } = await import('../services/runtime.ts');
       const { runSourcesImport } = await import('./sources-command.ts');
-      const { pg, db } = await provisionDatabase(config, log);
-      try {
-        await migrate(db, log);
-        const r = await runSourcesImport(file, { db, stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true });
+      return withDb(async (db) => {
+        const r = await runSourcesImport(file, { db, stdout: terminalIo.stdout, stderr: terminalIo.stderr, isTTY: process.stderr.isTTY === true });
         return r.failed > 0 ? 1 : 0;
-      } finally {
-        await db.destroy();
-        await pg.stop();
-      }
+      });
     }),
   );
 

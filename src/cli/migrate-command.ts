@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import type { Logger } from '../services/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { migrate, provisionDatabase } from '../services/runtime.ts';
 
 export async function runMigrate(config: Config, log: Logger): Promise<void> {

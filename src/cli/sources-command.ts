@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { sql } from 'kysely';
+import { analyzeSources } from '../../db/repositories/sources.ts';
 import type { Db } from '../../db/index.ts';
 import { CsvParser } from '../evidence/csv.ts';
 import { sourceInputSchema, upsertSources, type ValidSourceInput } from '../evidence/index.ts';
@@ -216,7 +216,7 @@ export async function runSourcesImport(file: string, io: SourcesImportIo): Promi
   progress(true);
   // Library lookups pick their matching keywords by how common each is, from the planner statistics:
   // refresh them after a big load rather than waiting for autovacuum.
-  if (result.imported + result.updated >= 1000) await sql`ANALYZE sources`.execute(io.db);
+  if (result.imported + result.updated >= 1000) await analyzeSources(io.db);
   io.stdout(`${file}: ${result.imported} imported, ${result.updated} updated, ${result.unchanged} unchanged, ${result.failed} failed\n`);
   return result;
 }

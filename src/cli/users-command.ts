@@ -1,5 +1,5 @@
 import type { Db } from '../../db/index.ts';
-import { AuthError, createUser, issueToken, revokeToken } from '../api/auth.ts';
+import { AuthError, createUser, issueToken, revokeToken } from '../accounts/users.ts';
 import { ROLES, type Role } from '../domain/types.ts';
 
 export interface UsersIo {

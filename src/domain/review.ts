@@ -66,3 +66,19 @@ export function nextPriority(p: Priority): Priority {
 
 /** Why a task action was refused; the API maps codes to HTTP statuses (forbidden 403, conflict 409, invalid_state 409, not_found 404, invalid 400). */
 export type TaskActionErrorCode = 'forbidden' | 'conflict' | 'invalid_state' | 'not_found' | 'invalid';
+export const TASK_ACTION_ERROR_CODES: readonly TaskActionErrorCode[] = ['forbidden', 'conflict', 'invalid_state', 'not_found', 'invalid'];
+
+/** A claim workflow refused a human step (or the claim has no workflow to take it): the workflow decides, callers translate. */
+export class TaskActionError extends Error {
+  readonly code: TaskActionErrorCode;
+  /** Who holds the task, when that is why it was refused. */
+  readonly holder: string | null;
+  readonly currentState: string | null;
+  constructor(code: TaskActionErrorCode, message: string, opts: { holder?: string | null; currentState?: string | null; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'TaskActionError';
+    this.code = code;
+    this.holder = opts.holder ?? null;
+    this.currentState = opts.currentState ?? null;
+  }
+}

@@ -1,8 +1,17 @@
-// What a webhook subscription can ask for, and how often one delivery is tried: shared by the delivery workflow
-// (its retry policy) and the delivery activity (which logs the last attempt as final).
+// Webhook vocabulary shared by the API (subscriptions), the activities (deliveries) and the delivery workflow.
 
 export const WEBHOOK_EVENTS = ['verdict.recorded', 'verdict.corrected'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-/** 1 s, 2 s, 4 s … capped at 10 minutes between attempts: a receiver down for an hour still gets the verdict. */
+export const DELIVERY_OUTCOMES = ['succeeded', 'failed'] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
+/** Attempts before a delivery gives up: the activity marks the last one final, the workflow's retry policy stops there. */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
+
+/** Input of the webhook delivery workflow, which the claim workflow starts by name after each recorded verdict. */
+export interface DeliverVerdictWebhooksInput {
+  claimId: string;
+  verdictId: string;
+  event: WebhookEvent;
+}

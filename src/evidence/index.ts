@@ -15,8 +15,8 @@ export {
   type SourceDto,
   type UpsertOutcome,
 } from './sources.ts';
-export { searchSources, InvalidCursorError, MAX_SEARCH_LIMIT, type SearchSourcesParams, type SourceSearchItem } from './search.ts';
-export { createLibraryProvider, lookupLibrary, keywordStatsSql, planMatch, lookupSql, LIBRARY_PROVIDER, type LibraryFilters, type LibraryHit, type KeywordStat, type LibraryLookupPlan } from './library.ts';
+export { searchSources, MAX_SEARCH_LIMIT, type SearchSourcesParams, type SourceSearchItem } from './search.ts';
+export { createLibraryProvider, lookupLibrary, planMatch, LIBRARY_PROVIDER, type LibraryFilters, type LibraryLookupPlan } from './library.ts';
 export {
   createPriorVerdictsProvider,
   findPriorVerdicts,

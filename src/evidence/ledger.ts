@@ -1,4 +1,5 @@
 import type { DbOrTrx } from '../../db/index.ts';
+import { findClaimWithArticleDate, insertEvidenceIfNew } from '../../db/repositories/evidence.ts';
 import type { ClaimQuantity, EvidenceCandidate, EvidenceQuery } from './types.ts';
 import { evidenceHash } from './text.ts';
 
@@ -27,14 +28,7 @@ function asQuantities(value: unknown): ClaimQuantity[] {
 
 /** The claim with the date it was made: its article's publication date, else when it was entered. */
 export async function loadClaimForEvidence(db: DbOrTrx, claimId: string): Promise<ClaimForEvidence> {
-  const row = /^\d{1,18}$/.test(claimId)
-    ? await db
-        .selectFrom('claims as c')
-        .leftJoin('articles as a', 'a.id', 'c.article_id')
-        .select(['c.id', 'c.article_id', 'c.text', 'c.quantities', 'c.created_at', 'a.published_at'])
-        .where('c.id', '=', claimId)
-        .executeTakeFirst()
-    : undefined;
+  const row = /^\d{1,18}$/.test(claimId) ? await findClaimWithArticleDate(db, claimId) : undefined;
   if (!row) throw new ClaimNotFoundError(claimId);
   return {
     id: row.id,
@@ -54,7 +48,6 @@ export function toEvidenceQuery(claim: ClaimForEvidence): EvidenceQuery {
  * activity a no-op; returns how many rows were new.
  */
 export async function recordEvidence(db: DbOrTrx, claimId: string, candidates: EvidenceCandidate[]): Promise<number> {
-  if (candidates.length === 0) return 0;
   const rows = candidates.map((c) => ({
     claim_id: claimId,
     source_id: c.sourceId,
@@ -68,11 +61,5 @@ export async function recordEvidence(db: DbOrTrx, claimId: string, candidates: E
     details: JSON.stringify(c.details),
     content_hash: evidenceHash(c.provider, c.identity ?? c.url, c.quote),
   }));
-  const inserted = await db
-    .insertInto('claim_evidence')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['claim_id', 'content_hash']).doNothing())
-    .returning('id')
-    .execute();
-  return inserted.length;
+  return insertEvidenceIfNew(db, rows);
 }

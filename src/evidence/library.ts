@@ -1,75 +1,12 @@
-import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
+import { keywordStatsSql, lookupSql, type KeywordStat, type LibraryHit } from '../../db/repositories/source-search.ts';
+import type { SourceFilters } from '../../db/repositories/sources.ts';
 import type { EvidenceCandidate, EvidenceProvider, EvidenceQuery } from './types.ts';
 import { queryTerms, truncateForSearch } from './text.ts';
 
 export const LIBRARY_PROVIDER = 'library';
 
-export interface LibraryFilters {
-  kinds?: string[];
-  minReliability?: number;
-  publishedBefore?: Date;
-  publishedAfter?: Date;
-}
-
-/** How many full-text hits are re-scored before the best few get snippets; bounds the work on common words. */
-const CANDIDATE_POOL = 50;
-const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=40, MinWords=18, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
-/** ts_headline parses the whole text it is given; long bodies are cut so one big report cannot dominate latency. */
-const HEADLINE_CHARS = 20_000;
-
-function filterSql(f: LibraryFilters): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [sql`true`];
-  if (f.kinds && f.kinds.length > 0) parts.push(sql`s.kind = ANY(${f.kinds}::text[])`);
-  if (f.minReliability !== undefined) parts.push(sql`s.reliability >= ${f.minReliability}`);
-  if (f.publishedBefore) parts.push(sql`s.published_at < ${f.publishedBefore}`);
-  if (f.publishedAfter) parts.push(sql`s.published_at > ${f.publishedAfter}`);
-  return sql.join(parts, sql` AND `);
-}
-
-export interface LibraryHit {
-  id: string;
-  url: string;
-  title: string;
-  publisher: string | null;
-  published_at: Date | null;
-  kind: string;
-  reliability: number;
-  rank: number;
-  title_similarity: number;
-  score: number;
-  snippet: string;
-  matched: string[];
-}
-
-/** A claim keyword as Postgres normalises it, with the share of sources containing it (0 when rare or unknown). */
-export interface KeywordStat {
-  keyword: string;
-  /** The keyword's tsquery in Postgres' own text form (safe to cast back with ::tsquery); '' for stop words. */
-  query: string;
-  frequency: number;
-}
-
-/**
- * Keyword document frequencies come from the planner statistics ANALYZE keeps for the tsvector column
- * (pg_stats.most_common_elems), so they cost nothing to maintain; a lexeme not listed there is rare.
- */
-export function keywordStatsSql(keywords: string[]): RawBuilder<KeywordStat & { sources: number }> {
-  return sql<KeywordStat & { sources: number }>`
-    WITH mce AS MATERIALIZED (
-      -- The frequency array carries three summary numbers past the end of the lexeme array: those rows pair with NULL.
-      SELECT m.e, m.f FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(e, f)
-      WHERE s.schemaname = current_schema() AND s.tablename = 'sources' AND s.attname = 'search' AND m.e IS NOT NULL
-    ), kw AS MATERIALIZED (
-      SELECT x.k, x.ord, plainto_tsquery('english', x.k)::text AS q, tsvector_to_array(to_tsvector('english', x.k)) AS lex
-      FROM unnest(${keywords}::text[]) WITH ORDINALITY AS x(k, ord)
-    )
-    SELECT kw.k AS keyword, kw.q AS query, coalesce(max(mce.f), 0)::float8 AS frequency,
-      (SELECT greatest(c.reltuples, 0)::float8 FROM pg_class c WHERE c.oid = 'sources'::regclass) AS sources
-    FROM kw LEFT JOIN mce ON mce.e = ANY(kw.lex)
-    GROUP BY kw.k, kw.ord, kw.q
-    ORDER BY kw.ord`;
-}
+export type LibraryFilters = SourceFilters;
 
 /** Below this many sources every candidate is cheap to rank, so no keyword is left out of matching. */
 const PRUNE_FROM_SOURCES = 20_000;
@@ -122,55 +59,6 @@ export function planMatch(stats: Array<KeywordStat & { sources?: number }>): Lib
     tiers.push([...mid, ...common].slice(0, 3).map((k) => `(${k.query})`).join(' & '));
   }
   return { keywords, tiers, fallback: mid.length > 0 ? [or(mid.map((k) => k.query))] : [] };
-}
-
-/**
- * At most this many matching sources are ranked. On a query this unselective, sources matching the rarer
- * keywords (the first tier) are always among them; the rest are the first found.
- */
-const MAX_RANKED = 800;
-
-export function lookupSql(keywords: string[], tiers: string[], filters: LibraryFilters, limit: number): RawBuilder<LibraryHit> {
-  const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
-  // Ranking every match is the cost on a big library, so the first cut uses ts_rank (term frequency, cheaper
-  // than cover density) on the matching terms only; the kept pool is then ranked properly on every keyword.
-  const matchTerms = sql`${or(tiers).replace(/&/g, '|')}::tsquery`;
-  const titleProbe = keywords.join(' ');
-  const where = filterSql(filters);
-  const tierScans = tiers.map((tier, i) => {
-    const earlier = tiers.slice(0, i).map((t) => sql` AND NOT (s.search @@ ${t}::tsquery)`);
-    return sql`(SELECT s.id, s.search FROM sources s WHERE s.search @@ ${tier}::tsquery${sql.join(earlier, sql``)} AND ${where})`;
-  });
-  // Stage 1 (index): candidates tier by tier, capped at MAX_RANKED, cut to CANDIDATE_POOL by ts_rank.
-  // Stage 2: re-score the pool by cover density on every keyword, how many of the claim's keywords each source
-  // covers, title trigram similarity (catches near-identical titles) and reliability. Stage 3: snippets.
-  return sql<LibraryHit>`
-    WITH kw AS MATERIALIZED (
-      SELECT array_agg(plainto_tsquery('english', k)) AS qs, count(*)::float8 AS n FROM unnest(${keywords}::text[]) AS k
-    )
-    SELECT r.id, r.url, r.title, r.publisher, r.published_at, r.kind, r.reliability, r.rank, r.title_similarity, r.score,
-      ts_headline('english', left(r.body, ${HEADLINE_CHARS}), ${anyQuery}, ${HEADLINE_OPTIONS}) AS snippet,
-      ARRAY(SELECT k FROM unnest(${keywords}::text[]) AS k WHERE r.search @@ plainto_tsquery('english', k)) AS matched
-    FROM (
-      SELECT c.*, (0.4 * c.rank + 0.3 * c.coverage + 0.15 * c.title_similarity + 0.15 * c.reliability) AS score
-      FROM (
-        SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability, s.search, s.body,
-          ts_rank_cd(s.search, ${anyQuery}, 32)::float8 AS rank,
-          similarity(s.title, ${titleProbe})::float8 AS title_similarity,
-          (SELECT count(*) FROM unnest(kw.qs) AS q WHERE s.search @@ q)::float8 / kw.n AS coverage
-        FROM (
-          SELECT m.id, ts_rank(m.search, ${matchTerms}) AS first_cut
-          FROM (${sql.join(tierScans, sql` UNION ALL `)} LIMIT ${MAX_RANKED}) m
-          ORDER BY first_cut DESC, m.id DESC
-          LIMIT ${CANDIDATE_POOL}
-        ) p
-        JOIN sources s ON s.id = p.id
-        CROSS JOIN kw
-      ) c
-      ORDER BY score DESC, c.id DESC
-      LIMIT ${limit}
-    ) r
-    ORDER BY r.score DESC, r.id DESC`;
 }
 
 export async function lookupLibrary(db: DbOrTrx, text: string, filters: LibraryFilters = {}, limit = 10): Promise<{ keywords: string[]; hits: LibraryHit[] }> {

@@ -1,5 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
+import { ratedClaimsLike, textLikeness } from '../../db/repositories/verdicts.ts';
 import { RATING_REGISTRY, isRating } from '../domain/ratings.ts';
 import { extractQuantities } from '../extraction/index.ts';
 import type { EvidenceCandidate, EvidenceProvider, EvidenceQuery } from './types.ts';
@@ -167,43 +167,11 @@ export async function findPriorVerdicts(
   const probe = truncateForSearch(text);
   const { keywords } = queryTerms(probe);
   if (keywords.length === 0) return [];
-  const anyQuery = sql`websearch_to_tsquery('english', ${keywords.join(' or ')})`;
-  // A duplicate shares several words with the claim: with three or more keywords, candidates must share two.
-  const pairs: RawBuilder<unknown>[] = [];
-  for (let i = 0; i < keywords.length; i++) {
-    for (let j = i + 1; j < keywords.length; j++) pairs.push(sql`websearch_to_tsquery('english', ${`${keywords[i]} ${keywords[j]}`})`);
-  }
-  const match = keywords.length >= 3 ? sql`(${sql.join(pairs, sql` || `)})` : anyQuery;
-  // Candidates: rated claims sharing a keyword (claims_text_fts_idx) or alike by trigrams (claims_text_trgm_idx),
-  // each with its latest verdict.
-  const { rows } = await sql<{
-    claim_id: string;
-    text: string;
-    verdict_id: string;
-    version: number;
-    rating: string;
-    summary: string;
-    recorded_at: Date;
-  }>`
-    SELECT c.id AS claim_id, c.text, v.id AS verdict_id, v.version, v.rating, v.summary, v.recorded_at
-    FROM (
-      SELECT c.id, c.text FROM claims c
-      WHERE (to_tsvector('english', c.text) @@ ${match} OR c.text % ${probe})
-        AND c.id <> ${opts.excludeClaimId ?? '0'}::bigint
-        AND c.status <> 'withdrawn'
-        AND EXISTS (SELECT 1 FROM verdicts x WHERE x.claim_id = c.id)
-      LIMIT ${MAX_SCANNED}
-    ) c
-    JOIN LATERAL (SELECT id, version, rating, summary, recorded_at FROM verdicts WHERE claim_id = c.id ORDER BY version DESC LIMIT 1) v ON true
-    ORDER BY ts_rank_cd(to_tsvector('english', c.text), ${anyQuery}) DESC, c.id DESC
-    LIMIT 200`.execute(db);
+  const rows = await ratedClaimsLike(db, { keywords, probe, excludeClaimId: opts.excludeClaimId ?? null, maxScanned: MAX_SCANNED });
   if (rows.length === 0) return [];
   // Score on normalised text ("United Kingdom" = "UK", "5%" = "5 per cent"): trigram similarity and shared stems.
   const probeNorm = comparableText(probe);
-  const { rows: scored } = await sql<{ ord: string; trgm: number; lex: string[] }>`
-    SELECT x.ord, similarity(${probeNorm}::text, x.t)::float8 AS trgm, tsvector_to_array(to_tsvector('english', x.t)) AS lex
-    FROM unnest(${[probeNorm, ...rows.map((r) => comparableText(r.text))]}::text[]) WITH ORDINALITY AS x(t, ord)
-    ORDER BY x.ord`.execute(db);
+  const scored = await textLikeness(db, probeNorm, rows.map((r) => comparableText(r.text)));
   const ownLexemes = scored[0]?.lex ?? [];
 
   const matches: PriorMatch[] = rows.map((r, i) => {

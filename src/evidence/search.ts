@@ -1,5 +1,7 @@
-import { sql, type RawBuilder } from 'kysely';
 import type { DbOrTrx } from '../../db/index.ts';
+import { searchSourceRows } from '../../db/repositories/source-search.ts';
+import { InvalidCursorError, decodeCursorJson, encodeCursor } from '../domain/cursor.ts';
+import type { SourceDto } from './sources.ts';
 import { hasSearchableTerms, truncateForSearch } from './text.ts';
 
 export interface SearchSourcesParams {
@@ -13,27 +15,15 @@ export interface SearchSourcesParams {
   cursor?: string | null;
 }
 
-export interface SourceSearchItem {
-  id: string;
-  url: string;
-  title: string;
-  publisher: string | null;
-  publishedAt: string | null;
-  kind: string;
-  reliability: number;
+/** A search hit: the source as the API shows it, without its body, plus why it matched. */
+export interface SourceSearchItem extends Omit<SourceDto, 'body' | 'createdAt' | 'updatedAt'> {
   /** Best passage for the query (null when browsing). */
   snippet: string | null;
   /** Relevance (null when browsing). */
   score: number | null;
 }
 
-export class InvalidCursorError extends Error {
-  readonly code = 'invalid_cursor' as const;
-  constructor() {
-    super('cursor is not one this endpoint issued');
-    this.name = 'InvalidCursorError';
-  }
-}
+const NOT_OURS = 'cursor is not one this endpoint issued';
 
 export const MAX_SEARCH_LIMIT = 200;
 
@@ -42,33 +32,11 @@ interface Cursor {
   s?: number;
 }
 
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
 function decodeCursor(raw: string, searching: boolean): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.id !== 'string' || !/^\d{1,18}$/.test(c.id)) throw new Error('id');
-    if (searching && (typeof c.s !== 'number' || !Number.isFinite(c.s))) throw new Error('score');
-    return c;
-  } catch {
-    throw new InvalidCursorError();
-  }
-}
-
-const HEADLINE_OPTIONS = 'MaxFragments=1, MaxWords=35, MinWords=15, ShortWord=2, StartSel="", StopSel="", FragmentDelimiter=" … "';
-
-interface Row {
-  id: string;
-  url: string;
-  title: string;
-  publisher: string | null;
-  published_at: Date | null;
-  kind: string;
-  reliability: number;
-  score: number | null;
-  snippet: string | null;
+  const c = decodeCursorJson(raw, NOT_OURS) as Partial<Cursor> | null;
+  if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || !/^\d{1,18}$/.test(c.id)) throw new InvalidCursorError(NOT_OURS);
+  if (searching && (typeof c.s !== 'number' || !Number.isFinite(c.s))) throw new InvalidCursorError(NOT_OURS);
+  return c as Cursor;
 }
 
 /**
@@ -83,42 +51,13 @@ export async function searchSources(db: DbOrTrx, params: SearchSourcesParams): P
   const cursor = params.cursor ? decodeCursor(params.cursor, searching) : null;
 
   const kinds = params.kind === undefined ? [] : Array.isArray(params.kind) ? params.kind : [params.kind];
-  const filters: RawBuilder<unknown>[] = [sql`true`];
-  if (kinds.length > 0) filters.push(sql`s.kind = ANY(${kinds}::text[])`);
-  if (params.minReliability !== undefined) filters.push(sql`s.reliability >= ${params.minReliability}`);
-  if (params.publishedBefore) filters.push(sql`s.published_at < ${params.publishedBefore}`);
-  if (params.publishedAfter) filters.push(sql`s.published_at > ${params.publishedAfter}`);
-  const where = sql.join(filters, sql` AND `);
-
-  let rows: Row[];
-  if (searching) {
-    const tsq = sql`websearch_to_tsquery('english', ${q})`;
-    const after = cursor ? sql`WHERE (t.score < ${cursor.s}::float8 OR (t.score = ${cursor.s}::float8 AND t.id < ${cursor.id}::bigint))` : sql``;
-    // float8 throughout so the score written into the cursor compares exactly when read back.
-    ({ rows } = await sql<Row>`
-      SELECT t.*, ts_headline('english', left(s.body, 20000), ${tsq}, ${HEADLINE_OPTIONS}) AS snippet
-      FROM (
-        SELECT * FROM (
-          SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability,
-            -- Every match is scored to order the pages, so the score stays cheap: title words already weigh
-            -- most in the tsvector (weight A), which is what a title-similarity term would add.
-            (0.85 * ts_rank_cd(s.search, ${tsq}, 32)::float8 + 0.15 * s.reliability) AS score
-          FROM sources s
-          WHERE s.search @@ ${tsq} AND ${where}
-        ) t ${after}
-        ORDER BY t.score DESC, t.id DESC
-        LIMIT ${limit + 1}
-      ) t JOIN sources s ON s.id = t.id
-      ORDER BY t.score DESC, t.id DESC`.execute(db));
-  } else {
-    const after = cursor ? sql`AND s.id < ${cursor.id}::bigint` : sql``;
-    ({ rows } = await sql<Row>`
-      SELECT s.id, s.url, s.title, s.publisher, s.published_at, s.kind, s.reliability, NULL::float8 AS score, NULL::text AS snippet
-      FROM sources s
-      WHERE ${where} ${after}
-      ORDER BY s.id DESC
-      LIMIT ${limit + 1}`.execute(db));
-  }
+  const filters = {
+    kinds,
+    ...(params.minReliability !== undefined ? { minReliability: params.minReliability } : {}),
+    ...(params.publishedBefore ? { publishedBefore: params.publishedBefore } : {}),
+    ...(params.publishedAfter ? { publishedAfter: params.publishedAfter } : {}),
+  };
+  const rows = await searchSourceRows(db, { q: searching ? q : null, filters, after: cursor, limit: limit + 1 });
 
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

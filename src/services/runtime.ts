@@ -5,7 +5,7 @@ import { childEnv } from '../config/index.ts';
 import { createDb, type Db } from '../../db/index.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { ServiceError } from './errors.ts';
-import { serviceLog, type Logger } from './logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { portAnswers } from './net.ts';
 import { provisionPostgres, type PostgresHandle } from './postgres.ts';
 import { connectionAnswers, ensureSearchAttributes, provisionTemporal, type TemporalHandle } from './temporal.ts';
@@ -20,7 +20,7 @@ export async function provisionDatabase(config: Config, log: Logger): Promise<{ 
       stateDir: config.stateDir,
       embeddedPort: config.EMBEDDED_POSTGRES_PORT,
     },
-    serviceLog(log),
+    log,
   );
   const db = createDb(pg.url, { applicationName: 'claimdesk' });
   return { pg, db };
@@ -44,7 +44,7 @@ export async function provisionOwnTemporal(config: Config, log: Logger): Promise
       dbFilename: path.join(config.stateDir, 'temporal', 'temporal.db'),
       logFile: path.join(config.stateDir, 'temporal', 'dev-server.log'),
     },
-    serviceLog(log),
+    log,
   );
 }
 
@@ -55,7 +55,7 @@ export async function connectTemporal(config: Config): Promise<TemporalHandle> {
     throw new ServiceError('temporal_unreachable', `Temporal at ${address} (${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'default; set TEMPORAL_ADDRESS'}) is unreachable`);
   }
   await ensureSearchAttributes(address, config.TEMPORAL_NAMESPACE);
-  return { address, uiUrl: null, process: null, stop: async () => undefined };
+  return { address, uiUrl: null, stop: async () => undefined };
 }
 
 export async function createTemporalClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {

@@ -1,4 +1,4 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,20 +8,14 @@ import proto from '@temporalio/proto';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../domain/search-attributes.ts';
 import { ServiceError } from './errors.ts';
 import { portAnswers, waitFor } from './net.ts';
+import type { ProgressLog } from './progress-log.ts';
 
 const execFileAsync = promisify(execFile);
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-export interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
-
 export interface TemporalHandle {
   address: string;
   uiUrl: string | null;
-  /** null when claimdesk connected to a server it did not start. */
-  process: ChildProcess | null;
   stop(): Promise<void>;
 }
 
@@ -72,7 +66,7 @@ export async function findTemporalBinary(opts: { cliPath?: string | undefined; e
 }
 
 /** One-time build of the Temporal CLI from the Go module proxy, with progress on the log. */
-export async function buildTemporalBinary(log: Logger, envPath: string | undefined): Promise<string | null> {
+export async function buildTemporalBinary(log: ProgressLog, envPath: string | undefined): Promise<string | null> {
   const go = await findGo(envPath);
   if (!go) return null;
   log.info(`Temporal CLI not found: building it once with \`go install ${TEMPORAL_CLI_MODULE}\` (a one-time build, a few minutes)...`);
@@ -169,7 +163,7 @@ export function devServerArgs(opts: DevServerOptions): string[] {
   return args;
 }
 
-export async function startDevServer(opts: DevServerOptions, log: Logger): Promise<TemporalHandle> {
+export async function startDevServer(opts: DevServerOptions, log: ProgressLog): Promise<TemporalHandle> {
   const address = `127.0.0.1:${opts.port}`;
   if (await portAnswers('127.0.0.1', opts.port)) {
     throw new ServiceError('port_in_use', `port ${opts.port} is already in use, so the Temporal dev server cannot start there; set TEMPORAL_DEV_PORT to a free port, or TEMPORAL_ADDRESS to use the server already running`);
@@ -210,7 +204,6 @@ export async function startDevServer(opts: DevServerOptions, log: Logger): Promi
   return {
     address,
     uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null,
-    process: child,
     stop: async () => {
       process.removeListener('exit', killOnExit);
       if (exited !== null) return;
@@ -239,14 +232,14 @@ export async function provisionTemporal(
     dbFilename: string | null;
     logFile: string | null;
   },
-  log: Logger,
+  log: ProgressLog,
 ): Promise<TemporalHandle> {
   if (opts.address) {
     if (!(await connectionAnswers(opts.address))) {
       throw new ServiceError('temporal_unreachable', `Temporal at ${opts.address} (TEMPORAL_ADDRESS) is unreachable`);
     }
     await ensureSearchAttributes(opts.address, opts.namespace);
-    return { address: opts.address, uiUrl: null, process: null, stop: async () => undefined };
+    return { address: opts.address, uiUrl: null, stop: async () => undefined };
   }
   let binary = await findTemporalBinary({ cliPath: opts.cliPath, envPath: opts.envPath });
   if (!binary) binary = await buildTemporalBinary(log, opts.envPath);
@@ -258,7 +251,7 @@ export async function provisionTemporal(
 
 async function startDownloadedServer(
   opts: { namespace: string; devPort: number; uiPort: number | null; dbFilename: string | null },
-  log: Logger,
+  log: ProgressLog,
 ): Promise<TemporalHandle> {
   log.warn('No temporal binary and no Go toolchain: trying the Temporal SDK download of a dev server (needs internet)...');
   try {
@@ -277,7 +270,7 @@ async function startDownloadedServer(
       },
     });
     const address = `127.0.0.1:${opts.devPort}`;
-    return { address, uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null, process: null, stop: () => env.teardown() };
+    return { address, uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null, stop: () => env.teardown() };
   } catch (err) {
     throw new ServiceError(
       'temporal_missing',

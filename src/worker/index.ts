@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, Runtime, DefaultLogger, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
-import type { Logger } from 'pino';
+import type { Logger } from '../logging/logger.ts';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));

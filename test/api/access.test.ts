@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeToken } from '../../src/api/auth.ts';
+import { revokeToken } from '../../src/accounts/users.ts';
 import { openApiHarness, uniqueArticle, uniqueUser, type ApiHarness } from './support.ts';
 
 type Who = 'fact_checker' | 'editor' | 'admin';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildClaimReview } from '../../src/api/claimreview.ts';
+import { buildClaimReview } from '../../src/publishing/claimreview.ts';
 import { contentHash } from '../../src/api/routes/articles.ts';
 import { claimFingerprint } from '../../src/domain/fingerprint.ts';
 import { RATINGS, RATING_REGISTRY } from '../../src/domain/ratings.ts';
 import type { ArticleRow, ClaimRow, VerdictRow } from '../../db/schema.ts';
+import type { Rating } from '../../src/domain/ratings.ts';
 
 const claim: ClaimRow = {
   id: '7',
@@ -38,7 +39,7 @@ const article: ArticleRow = {
   submitted_by: null,
   created_at: new Date('2026-03-02T09:00:00Z'),
 };
-const verdict = (rating: string, version = 1): VerdictRow => ({
+const verdict = (rating: Rating, version = 1): VerdictRow => ({
   id: String(10 + version),
   claim_id: '7',
   version,

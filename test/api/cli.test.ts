@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIngest, titleFrom } from '../../src/cli/ingest-command.ts';
 import { runUsersAdd, runUsersRevoke, runUsersToken } from '../../src/cli/users-command.ts';
-import { authenticate } from '../../src/api/auth.ts';
+import { authenticate } from '../../src/accounts/users.ts';
 import { openApiHarness, uniqueArticle, type ApiHarness } from './support.ts';
 
 function capture() {

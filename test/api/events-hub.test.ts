@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS_CHANNEL, EventHub, type ChangeEvent } from '../../src/api/events.ts';
+import { EVENTS_CHANNEL, type ClaimNotification as ChangeEvent } from '../../db/repositories/events.ts';
+import { EventHub } from '../../src/api/events.ts';
 import { waitFor } from '../../src/services/net.ts';
 import { openTestEnv, testLogger, type TestEnv } from '../support/env.ts';
 

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
-import { createClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { createDb } from '../../db/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { freePort } from '../../src/services/net.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
-import { createUser } from '../../src/api/auth.ts';
+import { createUser } from '../../src/accounts/users.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
-import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
 import type { Role } from '../../src/domain/types.ts';
 import { openTestEnv, startTestWorker, testLogger, uniqueTaskQueue, type TestEnv } from '../support/env.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiHarness, type ApiHarness } from './support.ts';
+import type { Rating } from '../../src/domain/ratings.ts';
 
 const HOSTILE = `<script>alert("pwned")</script> 'single' & "double"`;
 
@@ -18,7 +19,7 @@ describe('public verdict pages', () => {
   afterAll(async () => h.close());
 
   // Rows written as the claim workflow leaves them: these tests are about rendering what is recorded.
-  async function claimWithVerdicts(opts: { text: string; claimant?: string; status?: 'verdict_recorded' | 'withdrawn' | 'in_review'; versions?: { rating: string; summary: string; rationale?: string; citations?: unknown[]; correctionReason?: string; at: Date }[] }) {
+  async function claimWithVerdicts(opts: { text: string; claimant?: string; status?: 'verdict_recorded' | 'withdrawn' | 'in_review'; versions?: { rating: Rating; summary: string; rationale?: string; citations?: unknown[]; correctionReason?: string; at: Date }[] }) {
     const tag = randomUUID().slice(0, 8);
     const article = await h.env.db
       .insertInto('articles')

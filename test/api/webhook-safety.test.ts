@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
 import { parseConfig } from '../../src/config/index.ts';
-import { webhookDb } from '../../src/api/webhook-store.ts';
-import { WebhookTargetError, isPrivateAddress, postWebhook } from '../../src/api/webhook-target.ts';
+import { WebhookTargetError, isPrivateAddress, postWebhook } from '../../src/publishing/webhook-target.ts';
 import { waitFor } from '../../src/services/net.ts';
 import { startTestWorker } from '../support/env.ts';
 import { openApiHarness, type ApiHarness } from './support.ts';
@@ -84,7 +83,7 @@ describe('webhook targets with WEBHOOK_ALLOW_PRIVATE=false', () => {
 
   it('delivery to a subscription that points inside is a final failure in the log, not retried, and nothing is sent', async () => {
     const r = await receiver();
-    const db = webhookDb(h.env.db);
+    const db = h.env.db;
     // Registered while the switch was on (or before an address change): the row exists, delivery must still refuse.
     const hook = await db.insertInto('webhooks').values({ url: `http://127.0.0.1:${r.port}/hook`, events: ['verdict.recorded'], secret: 'whsec_test_secret_0123456789', description: null, created_by: h.names.editor }).returning(['id']).executeTakeFirstOrThrow();
     try {

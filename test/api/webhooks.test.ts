@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../activities/webhooks.ts';
-import { webhookDb } from '../../src/api/webhook-store.ts';
+import { signWebhook } from '../../src/publishing/webhook-signing.ts';
 import { waitFor } from '../../src/services/net.ts';
 import { openApiHarness, type ApiHarness } from './support.ts';
+import type { Rating } from '../../src/domain/ratings.ts';
 
 /** A receiver answering each request with the next status in `script` (the last one repeats). */
 async function receiver(script: number[]) {
@@ -34,7 +34,7 @@ describe('deliverVerdictWebhooks', () => {
   afterAll(async () => h.close());
 
   /** A claim with a recorded verdict, as the claim workflow leaves it (rows written directly: this tests delivery alone). */
-  async function recordedVerdict(rating: string) {
+  async function recordedVerdict(rating: Rating) {
     const claim = await h.env.db
       .insertInto('claims')
       .values({ text: `Test claim ${Date.now()} ${Math.random()}`, status: 'verdict_recorded', fingerprint: 'test claim' })
@@ -69,7 +69,7 @@ describe('deliverVerdictWebhooks', () => {
 
   async function logFor(verdictId: string, webhookIds: string[], settled: number) {
     let rows: Awaited<ReturnType<typeof query>> = [];
-    const query = () => webhookDb(h.env.db).selectFrom('webhook_deliveries').selectAll().where('verdict_id', '=', verdictId).where('webhook_id', 'in', webhookIds).orderBy('webhook_id').orderBy('attempt').execute();
+    const query = () => h.env.db.selectFrom('webhook_deliveries').selectAll().where('verdict_id', '=', verdictId).where('webhook_id', 'in', webhookIds).orderBy('webhook_id').orderBy('attempt').execute();
     await waitFor('deliveries logged', async () => {
       rows = await query();
       return rows.filter((r) => r.final).length >= settled;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planMatch, type KeywordStat } from '../../src/evidence/index.ts';
+import type { KeywordStat } from '../../db/repositories/source-search.ts';
+import { planMatch } from '../../src/evidence/index.ts';
 
 const k = (keyword: string, frequency: number): KeywordStat => ({ keyword, query: `'${keyword}'`, frequency });
 const big = (stats: KeywordStat[]) => stats.map((s) => ({ ...s, sources: 100_000 }));

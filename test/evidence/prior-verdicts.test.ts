@@ -7,6 +7,7 @@ import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
 import { DEFAULT_MATCH_THRESHOLDS, findPriorVerdicts, meaningConflicts } from '../../src/evidence/index.ts';
 import { testLogger } from '../support/env.ts';
 import { openScratchDb } from './scratch-db.ts';
+import type { Rating } from '../../src/domain/ratings.ts';
 
 interface MatchCase {
   name: string;
@@ -26,7 +27,7 @@ async function insertClaim(text: string, status: 'researching' | 'verdict_record
   return row.id;
 }
 
-async function rate(claimId: string, rating: string, version = 1): Promise<string> {
+async function rate(claimId: string, rating: Rating, version = 1): Promise<string> {
   const row = await db
     .insertInto('verdicts')
     .values({ claim_id: claimId, version, rating, summary: `rated ${rating}`, reviewer: 'rita' })

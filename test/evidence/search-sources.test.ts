@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import type { Db } from '../../db/index.ts';
-import { InvalidCursorError, searchSources, sourceInputSchema, upsertSource, upsertSources } from '../../src/evidence/index.ts';
+import { InvalidCursorError } from '../../src/domain/cursor.ts';
+import { searchSources, sourceInputSchema, upsertSource, upsertSources } from '../../src/evidence/index.ts';
 import { openScratchDb } from './scratch-db.ts';
 
 // searchSources sees the whole table, so paging assertions run on a library of their own.

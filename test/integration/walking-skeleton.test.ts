@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimFingerprint } from '../../activities/intake.ts';
-import { createClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { claimFingerprint } from '../../src/domain/fingerprint.ts';
+import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 
 // The thinnest path through the real stack: the Temporal client the API uses → the dev server → a worker

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { articleWorkflowId, claimWorkflowId, type ArticleIntakeResult } from '../../workflows/messages.ts';
 import type { TestEnv } from '../support/env.ts';
 import { alice, claimStatus, erin, eventTypes, eventually, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REVIEW_POLICY } from '../../src/domain/review.ts';
-import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { claimWorkflowId, type ClaimWorkflowInput } from '../../workflows/messages.ts';
 import type { TestEnv } from '../support/env.ts';
 import { alice, erin, eventTypes, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';

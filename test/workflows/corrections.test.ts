@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { TaskActionError } from '../../src/domain/review.ts';
+import { type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { claimWorkflowId, webhookWorkflowId } from '../../workflows/messages.ts';
 import type { TestEnv } from '../support/env.ts';
 import { alice, bob, claimStatus, erin, eventsOf, eventually, fred, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';

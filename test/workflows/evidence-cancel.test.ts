@@ -4,7 +4,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { createEvidenceActivities } from '../../activities/evidence.ts';
 import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
-import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import { testLogger, type TestEnv } from '../support/env.ts';
 import { claimStatus, erin, eventually, insertClaim, useWorkflowWorker, type WorkerReady } from './support.ts';

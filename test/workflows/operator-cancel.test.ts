@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import type { TestEnv } from '../support/env.ts';
 import { alice, claimStatus, erin, eventsOf, insertClaim, sampleVerdict, tasksOf, useWorkflowWorker, waitForTask } from './support.ts';

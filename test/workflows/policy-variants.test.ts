@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
-import { createClaimWorkflows, TaskActionError, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
-import { EVENTS_CHANNEL, type ClaimNotification } from '../../activities/review.ts';
+import { TaskActionError } from '../../src/domain/review.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
+import { EVENTS_CHANNEL, type ClaimNotification } from '../../db/repositories/events.ts';
 import type { TestEnv } from '../support/env.ts';
 import { ada, alice, eventTypes, erin, fred, insertClaim, sampleVerdict, tasksOf, waitForTask, useWorkflowWorker } from './support.ts';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/index.ts';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
-import { createClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { articleWorkflowId, claimWorkflowId, type ClaimWorkflowInput } from '../../workflows/messages.ts';
 import type { Actor } from '../../src/domain/review.ts';
 import type { TaskKind } from '../../src/domain/types.ts';

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { DEFAULT_ACTIVITY_SETTINGS, type ActivitySettings } from '../../activities/deps.ts';
 import type { Db } from '../../db/index.ts';
-import { claimFingerprint } from '../../activities/intake.ts';
+import { claimFingerprint } from '../../src/domain/fingerprint.ts';
 import type { Actor, ReviewPolicy } from '../../src/domain/review.ts';
-import { createClaimWorkflows, type ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 import type { ClaimStatus, TaskKind } from '../../src/domain/types.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimWorkflows } from '../../src/services/claim-workflows.ts';
+import type { ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import type { TestEnv } from '../support/env.ts';
 import { claimStatus, erin, eventTypes, eventually, insertClaim, tasksOf, useWorkflowWorker } from './support.ts';

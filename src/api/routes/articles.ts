@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ExtractionInputError, validateInput } from '../../extraction/errors.ts';
-import { HttpProblem, notFound } from '../errors.ts';
+import { getArticleByHash, findArticle, insertArticleIfNew, setArticleWorkflowId } from '../../../db/repositories/articles.ts';
+import { claimsOfArticle } from '../../../db/repositories/claims.ts';
+import { validateInput } from '../../extraction/errors.ts';
+import { notFound } from '../errors.ts';
 import { articleSchema, claimSchema, idParam, toArticle, toClaim } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -18,18 +20,6 @@ export const articleInputSchema = z.object({
 export function contentHash(title: string, body: string): string {
   const norm = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
   return createHash('sha256').update(`${norm(title)}\n${norm(body)}`, 'utf8').digest('hex');
-}
-
-function checkText(field: string, text: string): void {
-  try {
-    validateInput(text);
-  } catch (err) {
-    if (err instanceof ExtractionInputError) {
-      if (err.code === 'too_large') throw new HttpProblem(413, `${field}: ${err.message}`);
-      throw new HttpProblem(400, `${field}: ${err.message}`, { errors: [{ field, message: err.message }] });
-    }
-    throw err;
-  }
 }
 
 export function articleRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
@@ -48,29 +38,24 @@ export function articleRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const input = req.body;
-        checkText('title', input.title);
-        checkText('body', input.body);
+        validateInput(input.title, 'title');
+        validateInput(input.body, 'body');
         const hash = contentHash(input.title, input.body);
-        const inserted = await db
-          .insertInto('articles')
-          .values({
-            title: input.title,
-            body: input.body,
-            url: input.url ?? null,
-            publisher: input.publisher ?? null,
-            published_at: input.publishedAt ?? null,
-            content_hash: hash,
-            submitted_by: req.principal?.user.id ?? null,
-          })
-          .onConflict((oc) => oc.column('content_hash').doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        const article = inserted ?? (await db.selectFrom('articles').selectAll().where('content_hash', '=', hash).executeTakeFirstOrThrow());
+        const inserted = await insertArticleIfNew(db, {
+          title: input.title,
+          body: input.body,
+          url: input.url ?? null,
+          publisher: input.publisher ?? null,
+          published_at: input.publishedAt ?? null,
+          content_hash: hash,
+          submitted_by: req.principal?.user.id ?? null,
+        });
+        const article = inserted ?? (await getArticleByHash(db, hash));
         // Starting is idempotent (fixed workflow id), so a retried submission after a crash here still starts it.
         const { workflowId } = await claimWorkflows.startArticleIntake(article.id);
         const saved = article.workflow_id
           ? article
-          : ((await db.updateTable('articles').set({ workflow_id: workflowId }).where('id', '=', article.id).returningAll().executeTakeFirst()) ?? article);
+          : ((await setArticleWorkflowId(db, article.id, workflowId)) ?? article);
         return reply.code(202).send({ article: toArticle(saved), workflowId, created: inserted !== undefined });
       },
     );
@@ -82,9 +67,9 @@ export function articleRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: { tags: ['articles'], summary: 'An article and the claims found in it', params: idParam, response: { 200: z.object({ article: articleSchema, claims: z.array(claimSchema) }) } },
       },
       async (req) => {
-        const article = await db.selectFrom('articles').selectAll().where('id', '=', req.params.id).executeTakeFirst();
+        const article = await findArticle(db, req.params.id);
         if (!article) throw notFound(`article ${req.params.id}`);
-        const claims = await db.selectFrom('claims').selectAll().where('article_id', '=', article.id).orderBy('start_offset').orderBy('id').execute();
+        const claims = await claimsOfArticle(db, article.id);
         return { article: toArticle(article), claims: claims.map(toClaim) };
       },
     );

@@ -1,12 +1,16 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { articleExists } from '../../../db/repositories/articles.ts';
+import { claimExists, findClaim, getClaim, insertClaim, listClaims, setClaimWorkflowIdIfUnset } from '../../../db/repositories/claims.ts';
+import { eventsOfClaim } from '../../../db/repositories/events.ts';
+import { evidenceOfClaim } from '../../../db/repositories/evidence.ts';
+import { tasksOfClaim } from '../../../db/repositories/tasks.ts';
+import { verdictsOfClaim } from '../../../db/repositories/verdicts.ts';
 import { claimFingerprint } from '../../domain/fingerprint.ts';
 import { CLAIM_STATUSES, PRIORITIES } from '../../domain/types.ts';
-import { HttpProblem, badRequest, notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
-import { MAX_SEARCH_QUERY_CHARS, claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
-import { toHttpProblem } from '../task-errors.ts';
+import { MAX_SEARCH_QUERY_CHARS, claimLiveStateSchema, claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
 import { principalOf } from '../auth.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -31,16 +35,11 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         const { text, claimant, articleId } = req.body;
         if (text.includes('\u0000')) throw badRequest('text', 'must not contain NUL characters');
         if (articleId) {
-          const exists = await db.selectFrom('articles').select('id').where('id', '=', articleId).executeTakeFirst();
-          if (!exists) throw badRequest('articleId', `no article ${articleId}`);
+          if (!(await articleExists(db, articleId))) throw badRequest('articleId', `no article ${articleId}`);
         }
-        const row = await db
-          .insertInto('claims')
-          .values({ text, claimant: claimant ?? null, article_id: articleId ?? null, status: 'researching', fingerprint: claimFingerprint(text), submitted_by: principalOf(req).user.id })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await insertClaim(db, { text, claimant: claimant ?? null, article_id: articleId ?? null, status: 'researching', fingerprint: claimFingerprint(text), submitted_by: principalOf(req).user.id });
         const { workflowId } = await claimWorkflows.startClaim(row.id);
-        const saved = await db.updateTable('claims').set({ workflow_id: workflowId }).where('id', '=', row.id).where('workflow_id', 'is', null).returningAll().executeTakeFirst();
+        const saved = await setClaimWorkflowIdIfUnset(db, row.id, workflowId);
         return reply.code(202).send({ claim: toClaim(saved ?? row), workflowId });
       },
     );
@@ -58,13 +57,8 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const { limit, cursor, status, q, articleId } = req.query;
-        const after = decodeCursor(cursor, ['string', 'string']);
-        let query = db.selectFrom('claims').selectAll();
-        if (status) query = query.where('status', '=', status);
-        if (articleId) query = query.where('article_id', '=', articleId);
-        if (q) query = query.where('text', 'ilike', `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-        if (after) query = query.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
-        const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+        const after = decodeCursor(cursor, ['string', 'string']) as [string, string] | null;
+        const rows = await listClaims(db, { status, articleId, q, after, limit: limit + 1 });
         const { items, nextCursor } = paginate(rows, limit, (r) => [r.created_at.toISOString(), r.id]);
         return { items: items.map(toClaim), nextCursor };
       },
@@ -83,14 +77,9 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const id = req.params.id;
-        const claim = await db.selectFrom('claims').selectAll().where('id', '=', id).executeTakeFirst();
+        const claim = await findClaim(db, id);
         if (!claim) throw notFound(`claim ${id}`);
-        const [evidence, tasks, verdicts, events] = await Promise.all([
-          db.selectFrom('claim_evidence').selectAll().where('claim_id', '=', id).orderBy('score', (o) => o.desc().nullsLast()).orderBy('id').execute(),
-          db.selectFrom('review_tasks').selectAll().where('claim_id', '=', id).orderBy('id').execute(),
-          db.selectFrom('verdicts').selectAll().where('claim_id', '=', id).orderBy('version').execute(),
-          db.selectFrom('claim_events').selectAll().where('claim_id', '=', id).orderBy('at').orderBy('id').limit(1000).execute(),
-        ]);
+        const [evidence, tasks, verdicts, events] = await Promise.all([evidenceOfClaim(db, id), tasksOfClaim(db, id), verdictsOfClaim(db, id), eventsOfClaim(db, id)]);
         return { claim: toClaim(claim), evidence: evidence.map(toEvidence), tasks: tasks.map(toTask), verdicts: verdicts.map(toVerdict), events: events.map(toEvent) };
       },
     );
@@ -98,15 +87,9 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
     const actionResponse = z.object({ claim: claimSchema, result: z.object({ claimId: z.string(), status: z.enum(CLAIM_STATUSES), taskId: z.string().nullable(), verdictId: z.string().nullable() }) });
 
     async function claimAction(claimId: string, run: () => Promise<{ claimId: string; status: (typeof CLAIM_STATUSES)[number]; taskId: string | null; verdictId: string | null }>) {
-      const exists = await db.selectFrom('claims').select('id').where('id', '=', claimId).executeTakeFirst();
-      if (!exists) throw notFound(`claim ${claimId}`);
-      let result;
-      try {
-        result = await run();
-      } catch (err) {
-        throw toHttpProblem(err);
-      }
-      const claim = await db.selectFrom('claims').selectAll().where('id', '=', claimId).executeTakeFirstOrThrow();
+      if (!(await claimExists(db, claimId))) throw notFound(`claim ${claimId}`);
+      const result = await run();
+      const claim = await getClaim(db, claimId);
       return { claim: toClaim(claim), result };
     }
 
@@ -135,14 +118,9 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: { tags: ['claims'], summary: 'Open a correction round that ends in verdict version n+1', params: idParam, body: reasonBody, response: { 202: z.object({ workflowId: z.string() }) } },
       },
       async (req, reply) => {
-        const exists = await db.selectFrom('claims').select('id').where('id', '=', req.params.id).executeTakeFirst();
-        if (!exists) throw notFound(`claim ${req.params.id}`);
-        try {
-          const { workflowId } = await claimWorkflows.requestCorrection(req.params.id, principalOf(req).actor, req.body.reason);
-          return reply.code(202).send({ workflowId });
-        } catch (err) {
-          throw toHttpProblem(err);
-        }
+        if (!(await claimExists(db, req.params.id))) throw notFound(`claim ${req.params.id}`);
+        const { workflowId } = await claimWorkflows.requestCorrection(req.params.id, principalOf(req).actor, req.body.reason);
+        return reply.code(202).send({ workflowId });
       },
     );
 
@@ -150,17 +128,9 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       '/api/claims/:id/live',
       {
         onRequest: ctx.access('any'),
-        schema: { tags: ['claims'], summary: "The claim workflow's live state (a Temporal query), for debugging and the workspace", params: idParam, response: { 200: z.record(z.string(), z.unknown()) } },
+        schema: { tags: ['claims'], summary: "The claim workflow's live state (a Temporal query), for debugging and the workspace", params: idParam, response: { 200: claimLiveStateSchema } },
       },
-      async (req) => {
-        try {
-          return (await claimWorkflows.liveState(req.params.id)) as unknown as Record<string, unknown>;
-        } catch (err) {
-          const mapped = toHttpProblem(err);
-          if (mapped instanceof HttpProblem) throw mapped;
-          throw err;
-        }
-      },
+      async (req) => claimWorkflows.liveState(req.params.id),
     );
   };
 }

@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { countClaimsByStatus } from '../../../db/repositories/claims.ts';
+import { claimedTaskLoad, countOverdueTasks, medianTimeToClaimSeconds, overdueTasks, stageStats } from '../../../db/repositories/tasks.ts';
+import { medianTimeToVerdictSeconds, verdictsPerDay } from '../../../db/repositories/verdicts.ts';
 import { CLAIM_STATUSES, TASK_KINDS } from '../../domain/types.ts';
 import { taskSchema, toTask } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
@@ -28,8 +30,6 @@ const dashboardSchema = z
     throughputPerDay: z.array(z.object({ day: z.string(), verdicts: z.number().int() })),
   })
   .meta({ id: 'Dashboard' });
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export function dashboardRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   const { db } = ctx.deps;
@@ -60,73 +60,44 @@ export function dashboardRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   };
 
   async function compute(days: number): Promise<z.infer<typeof dashboardSchema>> {
-    const [statusRows, overdueCount, overdueRows, ttc, ttv, stageRows, loadRows, throughputRows] = await Promise.all([
-      db.selectFrom('claims').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute(),
-      db.selectFrom('review_tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'in', ['open', 'claimed']).where('due_at', '<', sql<Date>`now()`).executeTakeFirst(),
-      db
-        .selectFrom('review_tasks as t')
-        .innerJoin('claims as c', 'c.id', 't.claim_id')
-        .selectAll('t')
-        .select(['c.text as claim_text', sql<number>`extract(epoch from now() - t.due_at)`.as('overdue_s')])
-        .where('t.status', 'in', ['open', 'claimed'])
-        .where('t.due_at', '<', sql<Date>`now()`)
-        .orderBy('t.due_at')
-        .limit(50)
-        .execute(),
-      // Time to claim: how long a review task waited before a fact-checker took it.
-      sql<{ m: number | null }>`select percentile_cont(0.5) within group (order by extract(epoch from claimed_at - created_at)) as m
-        from review_tasks where kind = 'review' and claimed_at is not null`.execute(db),
-      // Time to verdict: from the claim entering the system to its first recorded verdict.
-      sql<{ m: number | null }>`select percentile_cont(0.5) within group (order by extract(epoch from v.recorded_at - c.created_at)) as m
-        from verdicts v join claims c on c.id = v.claim_id where v.version = 1`.execute(db),
-      sql<{ kind: string; open: string; claimed: string; completed: string; q: number | null; w: number | null }>`
-        select kind,
-          count(*) filter (where status = 'open') as open,
-          count(*) filter (where status = 'claimed') as claimed,
-          count(*) filter (where status = 'completed') as completed,
-          percentile_cont(0.5) within group (order by extract(epoch from claimed_at - created_at)) filter (where claimed_at is not null) as q,
-          percentile_cont(0.5) within group (order by extract(epoch from completed_at - claimed_at)) filter (where status = 'completed' and claimed_at is not null and completed_at is not null) as w
-        from review_tasks group by kind`.execute(db),
-      db
-        .selectFrom('review_tasks')
-        .select(['assignee', 'kind', (eb) => eb.fn.countAll<string>().as('n')])
-        .where('status', '=', 'claimed')
-        .where('assignee', 'is not', null)
-        .groupBy(['assignee', 'kind'])
-        .execute(),
-      sql<{ day: string; n: string }>`select to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*) as n from verdicts
-        where recorded_at > now() - make_interval(days => ${days}) group by 1 order by 1`.execute(db),
+    const [counts, overdueCount, overdueRows, toClaim, toVerdict, stageRows, loadRows, throughputPerDay] = await Promise.all([
+      countClaimsByStatus(db),
+      countOverdueTasks(db),
+      overdueTasks(db, 50),
+      medianTimeToClaimSeconds(db),
+      medianTimeToVerdictSeconds(db),
+      stageStats(db),
+      claimedTaskLoad(db),
+      verdictsPerDay(db, days),
     ]);
 
-    const countsByStatus = Object.fromEntries(CLAIM_STATUSES.map((s) => [s, 0])) as Record<(typeof CLAIM_STATUSES)[number], number>;
-    for (const r of statusRows) countsByStatus[r.status] = Number(r.n);
+    const countsByStatus = Object.fromEntries(CLAIM_STATUSES.map((s) => [s, counts.get(s) ?? 0])) as Record<(typeof CLAIM_STATUSES)[number], number>;
 
     const load = new Map<string, { assignee: string; review: number; approval: number; total: number }>();
     for (const r of loadRows) {
-      if (!r.assignee) continue;
       const entry = load.get(r.assignee) ?? { assignee: r.assignee, review: 0, approval: 0, total: 0 };
-      entry[r.kind] += Number(r.n);
-      entry.total += Number(r.n);
+      entry[r.kind] += r.n;
+      entry.total += r.n;
       load.set(r.assignee, entry);
     }
 
     const stages = TASK_KINDS.map((kind) => {
-      const r = stageRows.rows.find((s) => s.kind === kind);
-      return { kind, open: Number(r?.open ?? 0), claimed: Number(r?.claimed ?? 0), completed: Number(r?.completed ?? 0), medianQueueSeconds: num(r?.q), medianWorkSeconds: num(r?.w) };
+      const r = stageRows.find((s) => s.kind === kind);
+      return { kind, open: r?.open ?? 0, claimed: r?.claimed ?? 0, completed: r?.completed ?? 0, medianQueueSeconds: r?.medianQueueSeconds ?? null, medianWorkSeconds: r?.medianWorkSeconds ?? null };
     });
 
     return {
       generatedAt: new Date().toISOString(),
       countsByStatus,
       overdue: {
-        count: Number(overdueCount?.n ?? 0),
+        count: overdueCount,
         tasks: overdueRows.map((r) => ({ task: toTask(r), claimText: r.claim_text, overdueSeconds: Number(r.overdue_s) })),
       },
-      medianTimeToClaimSeconds: num(ttc.rows[0]?.m),
-      medianTimeToVerdictSeconds: num(ttv.rows[0]?.m),
+      medianTimeToClaimSeconds: toClaim,
+      medianTimeToVerdictSeconds: toVerdict,
       stages,
       reviewerLoad: [...load.values()].sort((a, b) => b.total - a.total || a.assignee.localeCompare(b.assignee)),
-      throughputPerDay: throughputRows.rows.map((r) => ({ day: r.day, verdicts: Number(r.n) })),
+      throughputPerDay,
     };
   }
 }

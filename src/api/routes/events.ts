@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServerResponse } from 'node:http';
-import type { ChangeEvent } from '../events.ts';
+import type { ClaimNotification } from '../../../db/repositories/events.ts';
 import { HttpProblem } from '../errors.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -33,7 +33,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         const onlyClaim = req.query.claimId;
         const res = reply.raw;
         let seq = 0;
-        const send = (event: ChangeEvent) => {
+        const send = (event: ClaimNotification) => {
           if (onlyClaim && event.claimId !== onlyClaim) return;
           seq += 1;
           res.write(`id: ${seq}\nevent: change\ndata: ${JSON.stringify(event)}\n\n`);

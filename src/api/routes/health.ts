@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ping } from '../../../db/index.ts';
 import type { AppDeps } from '../deps.ts';
 
 const healthSchema = z.object({ db: z.string(), temporal: z.string() });
@@ -28,7 +28,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       { schema: { tags: ['operations'], summary: 'Database and Temporal reachability', response: { 200: healthSchema, 503: healthSchema } } },
       async (_req, reply) => {
         const [db, temporal] = await Promise.all([
-          within(3000, sql`select 1`.execute(deps.db)).then(() => 'ok', reason),
+          within(3000, ping(deps.db)).then(() => 'ok', reason),
           within(3000, deps.temporal.workflowService.getSystemInfo({})).then(() => 'ok', reason),
         ]);
         return reply.code(db === 'ok' && temporal === 'ok' ? 200 : 503).send({ db, temporal });

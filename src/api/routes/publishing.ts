@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { loadClaimReview } from '../claimreview.ts';
+import { publishedClaimIds } from '../../../db/repositories/verdicts.ts';
+import { loadClaimReview } from '../../publishing/claimreview.ts';
 import { notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { idParam, page, pageQuery } from '../schemas.ts';
@@ -34,10 +34,8 @@ export function publishingRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         void reply.header('cache-control', 'public, max-age=60');
-        const after = decodeCursor(req.query.cursor, ['string', 'string']);
-        let q = db.selectFrom('verdicts').select(['claim_id', (eb) => eb.fn.max('recorded_at').as('last')]).groupBy('claim_id');
-        if (after) q = q.having(sql<boolean>`(max(recorded_at), claim_id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
-        const rows = await q.orderBy('last', 'desc').orderBy('claim_id', 'desc').limit(req.query.limit + 1).execute();
+        const after = decodeCursor(req.query.cursor, ['string', 'string']) as [string, string] | null;
+        const rows = await publishedClaimIds(db, { after, limit: req.query.limit + 1, excludeWithdrawn: false });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [new Date(r.last).toISOString(), r.claim_id]);
         const reviews = await Promise.all(items.map((r) => loadClaimReview(db, r.claim_id, ctx.publisher)));
         return { items: reviews.flatMap((r) => (r ? [r.claimReview] : [])), nextCursor };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { InvalidCursorError, SOURCE_KINDS, getSource, searchSources, sourceInputSchema, upsertSource } from '../../evidence/index.ts';
-import { HttpProblem, notFound } from '../errors.ts';
+import { SOURCE_KINDS, getSource, searchSources, sourceInputSchema, upsertSource } from '../../evidence/index.ts';
+import { notFound } from '../errors.ts';
 import { MAX_SEARCH_QUERY_CHARS, idParam, page } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -47,12 +47,7 @@ export function sourceRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const { q, kind, minReliability, limit, cursor } = req.query;
-        try {
-          return await searchSources(db, { ...(q ? { q } : {}), ...(kind ? { kind } : {}), ...(minReliability !== undefined ? { minReliability } : {}), limit, cursor: cursor ?? null });
-        } catch (err) {
-          if (err instanceof InvalidCursorError) throw new HttpProblem(400, `cursor: ${err.message}`, { errors: [{ field: 'cursor', message: err.message }] });
-          throw err;
-        }
+        return searchSources(db, { ...(q ? { q } : {}), ...(kind ? { kind } : {}), ...(minReliability !== undefined ? { minReliability } : {}), limit, cursor: cursor ?? null });
       },
     );
 

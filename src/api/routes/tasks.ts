@@ -1,14 +1,15 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { claimsByIds, getClaim } from '../../../db/repositories/claims.ts';
+import { findTask, queueTasks } from '../../../db/repositories/tasks.ts';
 import { verdictInputSchema } from '../../domain/review.ts';
 import { CLAIM_STATUSES, TASK_KINDS } from '../../domain/types.ts';
-import type { TaskAction } from '../../services/claim-workflows.ts';
-import { hasRole, principalOf } from '../auth.ts';
+import type { TaskAction } from '../../claims-client/claim-workflows.ts';
+import { hasRole, TASK_ROLE } from '../../domain/roles.ts';
+import { principalOf } from '../auth.ts';
 import { HttpProblem, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { claimSchema, idParam, page, pageQuery, taskSchema, toClaim, toTask } from '../schemas.ts';
-import { toHttpProblem } from '../task-errors.ts';
 import type { RouteContext } from '../context.ts';
 
 const queueItem = z.object({ task: taskSchema, claim: claimSchema });
@@ -18,29 +19,20 @@ const actionResponse = z.object({
   result: z.object({ claimId: z.string(), status: z.enum(CLAIM_STATUSES), taskId: z.string().nullable(), verdictId: z.string().nullable() }),
 });
 
-// Most urgent first: priority, then the earliest deadline, then the oldest task.
-const PRIORITY_RANK = sql<number>`CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`;
-const DUE_KEY = sql<Date>`coalesce(t.due_at, 'infinity'::timestamptz)`;
-
 export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   const { db, claimWorkflows } = ctx.deps;
 
   async function loadTaskAndClaim(taskId: string) {
-    const task = await db.selectFrom('review_tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+    const task = await findTask(db, taskId);
     if (!task) return null;
-    const claim = await db.selectFrom('claims').selectAll().where('id', '=', task.claim_id).executeTakeFirstOrThrow();
+    const claim = await getClaim(db, task.claim_id);
     return { task, claim };
   }
 
   async function act(taskId: string, build: (claimId: string) => TaskAction) {
-    const before = await db.selectFrom('review_tasks').select(['claim_id']).where('id', '=', taskId).executeTakeFirst();
+    const before = await findTask(db, taskId);
     if (!before) throw notFound(`task ${taskId}`);
-    let result;
-    try {
-      result = await claimWorkflows.act(before.claim_id, build(before.claim_id));
-    } catch (err) {
-      throw toHttpProblem(err);
-    }
+    const result = await claimWorkflows.act(before.claim_id, build(before.claim_id));
     // The update returned after its Postgres write committed, so this read sees it.
     const after = await loadTaskAndClaim(taskId);
     if (!after) throw notFound(`task ${taskId}`);
@@ -61,23 +53,14 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const me = principalOf(req);
-        const kind = req.query.kind ?? (me.user.role === 'fact_checker' ? 'review' : 'approval');
-        const allowed = kind === 'review' ? (['fact_checker'] as const) : (['editor'] as const);
-        if (!hasRole(me.user.role, allowed)) throw new HttpProblem(403, `the ${kind} queue is for ${allowed[0]}s; you are ${me.user.role}`);
-        const after = decodeCursor(req.query.cursor, ['number', 'string', 'string']);
-        let q = db
-          .selectFrom('review_tasks as t')
-          .selectAll('t')
-          .select([PRIORITY_RANK.as('rank'), DUE_KEY.as('due_key')])
-          .where('t.kind', '=', kind)
-          .where((eb) => eb.or([eb('t.status', '=', 'open'), eb.and([eb('t.status', '=', 'claimed'), eb('t.assignee', '=', me.user.name)])]));
-        // Four-eyes: an approver never sees the approval of their own verdict.
-        if (kind === 'approval') q = q.where((eb) => eb.or([eb('t.reviewer', 'is', null), eb('t.reviewer', '!=', me.user.name)]));
-        if (after) q = q.where(sql<boolean>`(${PRIORITY_RANK}, ${DUE_KEY}, t.id) > (${after[0]}::int, ${after[1]}::timestamptz, ${after[2]}::bigint)`);
-        const rows = await q.orderBy(PRIORITY_RANK).orderBy(DUE_KEY).orderBy('t.id').limit(req.query.limit + 1).execute();
+        const kind = req.query.kind ?? (me.user.role === TASK_ROLE.review ? 'review' : 'approval');
+        const role = TASK_ROLE[kind];
+        if (!hasRole(me.user.role, [role])) throw new HttpProblem(403, `the ${kind} queue is for ${role}s; you are ${me.user.role}`);
+        const after = decodeCursor(req.query.cursor, ['number', 'string', 'string']) as [number, string, string] | null;
+        const rows = await queueTasks(db, { kind, userName: me.user.name, after, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [Number(r.rank), r.due_key instanceof Date ? (Number.isFinite(r.due_key.getTime()) ? r.due_key.toISOString() : 'infinity') : String(r.due_key), r.id]);
         const claimIds = [...new Set(items.map((t) => t.claim_id))];
-        const claims = claimIds.length ? await db.selectFrom('claims').selectAll().where('id', 'in', claimIds).execute() : [];
+        const claims = await claimsByIds(db, claimIds);
         const byId = new Map(claims.map((c) => [c.id, c]));
         return {
           items: items.flatMap((t) => {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../../domain/types.ts';
-import { AuthError, createUser, principalOf, revokeToken } from '../auth.ts';
-import { HttpProblem } from '../errors.ts';
+import { createUser, revokeToken } from '../../accounts/users.ts';
+import { bearerToken, principalOf } from '../auth.ts';
 import { userSchema } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -25,12 +25,7 @@ export function userRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        try {
-          return reply.code(201).send(await createUser(db, req.body));
-        } catch (err) {
-          if (err instanceof AuthError) throw new HttpProblem(err.code === 'user_exists' ? 409 : 400, err.message, err.code === 'user_exists' ? {} : { errors: [{ field: 'name', message: err.message }] });
-          throw err;
-        }
+        return reply.code(201).send(await createUser(db, req.body));
       },
     );
 
@@ -41,9 +36,8 @@ export function userRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: { tags: ['users'], summary: 'Revoke the token this request is made with (log out)', response: { 200: z.object({ revoked: z.number().int() }) } },
       },
       async (req) => {
-        const header = req.headers.authorization ?? '';
-        const token = header.replace(/^Bearer\s+/i, '').trim();
-        return revokeToken(db, { token });
+        // The access hook has authenticated this very token, so it is there to revoke.
+        return revokeToken(db, { token: bearerToken(req) ?? '' });
       },
     );
   };

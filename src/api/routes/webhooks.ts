@@ -1,12 +1,14 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { DeliveryRow, WebhookRow } from '../../../db/schema.ts';
+import { deliveriesOfWebhook, insertWebhook, listWebhooks, softDeleteWebhook, webhookExists } from '../../../db/repositories/webhooks.ts';
+import { DELIVERY_OUTCOMES, WEBHOOK_EVENTS } from '../../domain/webhooks.ts';
+import { newWebhookSecret } from '../../publishing/webhook-signing.ts';
+import { assertPublicTarget } from '../../publishing/webhook-target.ts';
 import { principalOf } from '../auth.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { idParam, page, pageQuery } from '../schemas.ts';
-import { WEBHOOK_EVENTS, newWebhookSecret, webhookDb, type DeliveryRow, type WebhookRow } from '../webhook-store.ts';
-import { WebhookTargetError, assertPublicTarget } from '../webhook-target.ts';
 import type { RouteContext } from '../context.ts';
 
 const webhookSchema = z
@@ -22,7 +24,7 @@ const deliverySchema = z
     verdictId: z.string(),
     event: z.string(),
     attempt: z.number().int(),
-    outcome: z.enum(['succeeded', 'failed']),
+    outcome: z.enum(DELIVERY_OUTCOMES),
     final: z.boolean(),
     statusCode: z.number().int().nullable(),
     error: z.string().nullable(),
@@ -32,7 +34,7 @@ const deliverySchema = z
   .meta({ id: 'WebhookDelivery' });
 
 function toWebhook(r: WebhookRow): z.infer<typeof webhookSchema> {
-  return { id: r.id, url: r.url, events: r.events as z.infer<typeof webhookSchema>['events'], description: r.description, createdBy: r.created_by, createdAt: r.created_at.toISOString() };
+  return { id: r.id, url: r.url, events: r.events, description: r.description, createdBy: r.created_by, createdAt: r.created_at.toISOString() };
 }
 
 function toDelivery(r: DeliveryRow): z.infer<typeof deliverySchema> {
@@ -61,7 +63,7 @@ export const webhookInputSchema = z.object({
 });
 
 export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
-  const db = webhookDb(ctx.deps.db);
+  const { db } = ctx.deps;
   return async (app) => {
     app.post(
       '/api/webhooks',
@@ -75,18 +77,9 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        try {
-          await assertPublicTarget(req.body.url, ctx.deps.config.WEBHOOK_ALLOW_PRIVATE);
-        } catch (err) {
-          if (err instanceof WebhookTargetError) throw badRequest('url', err.message);
-          throw err;
-        }
+        await assertPublicTarget(req.body.url, ctx.deps.config.WEBHOOK_ALLOW_PRIVATE);
         const secret = req.body.secret ?? newWebhookSecret();
-        const row = await db
-          .insertInto('webhooks')
-          .values({ url: req.body.url, events: [...new Set(req.body.events)], secret, description: req.body.description ?? null, created_by: principalOf(req).user.name })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await insertWebhook(db, { url: req.body.url, events: [...new Set(req.body.events)], secret, description: req.body.description ?? null, created_by: principalOf(req).user.name });
         return reply.code(201).send({ webhook: toWebhook(row), secret });
       },
     );
@@ -96,9 +89,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       { onRequest: ctx.access(['editor']), schema: { tags: ['webhooks'], summary: 'Active webhook subscriptions', querystring: pageQuery, response: { 200: page(webhookSchema) } } },
       async (req) => {
         const after = decodeCursor(req.query.cursor, ['string']);
-        let q = db.selectFrom('webhooks').selectAll().where('deleted_at', 'is', null);
-        if (after) q = q.where(sql<boolean>`id > ${after[0]}::bigint`);
-        const rows = await q.orderBy('id').limit(req.query.limit + 1).execute();
+        const rows = await listWebhooks(db, { afterId: after ? String(after[0]) : null, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [r.id]);
         return { items: items.map(toWebhook), nextCursor };
       },
@@ -108,8 +99,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       '/api/webhooks/:id',
       { onRequest: ctx.access(['editor']), schema: { tags: ['webhooks'], summary: 'Unsubscribe (the delivery log is kept)', params: idParam, response: { 204: z.undefined() } } },
       async (req, reply) => {
-        const res = await db.updateTable('webhooks').set({ deleted_at: new Date() }).where('id', '=', req.params.id).where('deleted_at', 'is', null).executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 0) throw notFound(`webhook ${req.params.id}`);
+        if (!(await softDeleteWebhook(db, req.params.id))) throw notFound(`webhook ${req.params.id}`);
         return reply.code(204).send();
       },
     );
@@ -121,12 +111,9 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: { tags: ['webhooks'], summary: 'Delivery log of a webhook: every attempt, newest first', params: idParam, querystring: pageQuery, response: { 200: page(deliverySchema) } },
       },
       async (req) => {
-        const hook = await db.selectFrom('webhooks').select('id').where('id', '=', req.params.id).executeTakeFirst();
-        if (!hook) throw notFound(`webhook ${req.params.id}`);
+        if (!(await webhookExists(db, req.params.id))) throw notFound(`webhook ${req.params.id}`);
         const after = decodeCursor(req.query.cursor, ['string']);
-        let q = db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', req.params.id);
-        if (after) q = q.where(sql<boolean>`id < ${after[0]}::bigint`);
-        const rows = await q.orderBy('id', 'desc').limit(req.query.limit + 1).execute();
+        const rows = await deliveriesOfWebhook(db, req.params.id, { beforeId: after ? String(after[0]) : null, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [r.id]);
         return { items: items.map(toDelivery), nextCursor };
       },

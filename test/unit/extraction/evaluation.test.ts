@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, loadArticles } from './evaluation.ts';
+import { evaluate, loadArticles } from '../../../bench/extraction-evaluation.ts';
 
 describe('labeled evaluation set', () => {
   const articles = loadArticles();

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { DEFAULT_REVIEW_POLICY, type Actor, type ReviewPolicy, type TaskActionErrorCode, type VerdictInput } from '../domain/review.ts';
-import type { Priority } from '../domain/types.ts';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
+import { DEFAULT_REVIEW_POLICY, TASK_ACTION_ERROR_CODES, TaskActionError, type Actor, type ReviewPolicy, type TaskActionErrorCode } from '../domain/review.ts';
+import { EDITORIAL_ROLES, hasRole } from '../domain/roles.ts';
 import {
   approveUpdate,
   articleWorkflowId,
@@ -22,35 +22,26 @@ import {
   type TaskActionResult,
 } from '../../workflows/messages.ts';
 
-export type TaskAction =
-  | { type: 'claim'; taskId: string; actor: Actor }
-  | { type: 'release'; taskId: string; actor: Actor }
-  | { type: 'renewLease'; taskId: string; actor: Actor }
-  | { type: 'submitVerdict'; taskId: string; actor: Actor; verdict: VerdictInput }
-  | { type: 'approve'; taskId: string; actor: Actor }
-  | { type: 'sendBack'; taskId: string; actor: Actor; comment: string }
-  | { type: 'withdraw'; actor: Actor; reason: string }
-  | { type: 'reprioritize'; actor: Actor; priority: Priority };
+/** The human steps, by action name: each is one Update of the claim workflow, with that Update's argument. */
+const TASK_UPDATES = {
+  claim: claimTaskUpdate,
+  release: releaseTaskUpdate,
+  renewLease: renewLeaseUpdate,
+  submitVerdict: submitVerdictUpdate,
+  approve: approveUpdate,
+  sendBack: sendBackUpdate,
+  withdraw: withdrawUpdate,
+  reprioritize: reprioritizeUpdate,
+} as const;
 
-export type { TaskActionResult, ClaimLiveState } from '../../workflows/messages.ts';
+type TaskUpdates = typeof TASK_UPDATES;
+type UpdateArg<D> = D extends UpdateDefinition<TaskActionResult, [infer A], string> ? A : never;
 
-const ERROR_CODES: readonly TaskActionErrorCode[] = ['forbidden', 'conflict', 'invalid_state', 'not_found', 'invalid'];
-
-export class TaskActionError extends Error {
-  readonly code: TaskActionErrorCode;
-  readonly holder: string | null;
-  readonly currentState: string | null;
-  constructor(code: TaskActionErrorCode, message: string, opts: { holder?: string | null; currentState?: string | null; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'TaskActionError';
-    this.code = code;
-    this.holder = opts.holder ?? null;
-    this.currentState = opts.currentState ?? null;
-  }
-}
+/** An action is its name plus the argument of its Update, so adding an Update adds an action without restating it. */
+export type TaskAction = { [K in keyof TaskUpdates]: { type: K } & UpdateArg<TaskUpdates[K]> }[keyof TaskUpdates];
 
 function isCode(value: unknown): value is TaskActionErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+  return typeof value === 'string' && (TASK_ACTION_ERROR_CODES as readonly string[]).includes(value);
 }
 
 function rejectionDetails(failure: ApplicationFailure): RejectionDetails {
@@ -104,25 +95,11 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
 
   async function runUpdate(claimId: string, action: TaskAction): Promise<TaskActionResult> {
     const handle = client.workflow.getHandle(claimWorkflowId(claimId));
+    const { type, ...arg } = action;
+    // The union is keyed by `type`, so `arg` is the argument of TASK_UPDATES[type]; TypeScript cannot correlate the two.
+    const update = TASK_UPDATES[type] as UpdateDefinition<TaskActionResult, [typeof arg], string>;
     try {
-      switch (action.type) {
-        case 'claim':
-          return await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: action.taskId, actor: action.actor }] });
-        case 'release':
-          return await handle.executeUpdate(releaseTaskUpdate, { args: [{ taskId: action.taskId, actor: action.actor }] });
-        case 'renewLease':
-          return await handle.executeUpdate(renewLeaseUpdate, { args: [{ taskId: action.taskId, actor: action.actor }] });
-        case 'submitVerdict':
-          return await handle.executeUpdate(submitVerdictUpdate, { args: [{ taskId: action.taskId, actor: action.actor, verdict: action.verdict }] });
-        case 'approve':
-          return await handle.executeUpdate(approveUpdate, { args: [{ taskId: action.taskId, actor: action.actor }] });
-        case 'sendBack':
-          return await handle.executeUpdate(sendBackUpdate, { args: [{ taskId: action.taskId, actor: action.actor, comment: action.comment }] });
-        case 'withdraw':
-          return await handle.executeUpdate(withdrawUpdate, { args: [{ actor: action.actor, reason: action.reason }] });
-        case 'reprioritize':
-          return await handle.executeUpdate(reprioritizeUpdate, { args: [{ actor: action.actor, priority: action.priority }] });
-      }
+      return await handle.executeUpdate(update, { args: [arg] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const failure = err.cause;
@@ -149,7 +126,7 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
     act: runUpdate,
 
     async requestCorrection(claimId, actor, reason) {
-      if (actor.role !== 'editor' && actor.role !== 'admin') {
+      if (!hasRole(actor.role, EDITORIAL_ROLES)) {
         throw new TaskActionError('forbidden', `${actor.name} is a ${actor.role}: only an editor can request a correction`);
       }
       if (reason.trim() === '') throw new TaskActionError('invalid', 'a correction needs a reason');

@@ -53,8 +53,15 @@ export function isPrivateAddress(ip: string): boolean {
   return true; // not an address at all: refuse rather than guess
 }
 
+export type WebhookTargetErrorCode = 'unresolvable' | 'private_address';
+
+/** A webhook URL the worker must not post to; `field` names the subscription's url. */
 export class WebhookTargetError extends Error {
-  constructor(message: string) {
+  readonly field = 'url' as const;
+  constructor(
+    readonly code: WebhookTargetErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'WebhookTargetError';
   }
@@ -77,11 +84,11 @@ export async function assertPublicTarget(url: string, allowPrivate: boolean): Pr
     try {
       addresses = (await dns.promises.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
     } catch (err) {
-      throw new WebhookTargetError(`host ${host} does not resolve (${(err as { code?: string }).code ?? 'lookup failed'})`);
+      throw new WebhookTargetError('unresolvable', `host ${host} does not resolve (${(err as { code?: string }).code ?? 'lookup failed'})`);
     }
   }
   const bad = addresses.find(isPrivateAddress);
-  if (bad !== undefined) throw new WebhookTargetError(`host ${host} resolves to ${bad}, a private, loopback or link-local address`);
+  if (bad !== undefined) throw new WebhookTargetError('private_address', `host ${host} resolves to ${bad}, a private, loopback or link-local address`);
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -95,7 +102,7 @@ function publicOnlyLookup(hostname: string, options: dns.LookupOptions, callback
     if (err) return callback(err, []);
     const bad = addresses.find((a) => isPrivateAddress(a.address));
     if (bad) {
-      const refused: NodeJS.ErrnoException = new WebhookTargetError(`host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address`);
+      const refused: NodeJS.ErrnoException = new WebhookTargetError('private_address', `host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address`);
       refused.code = 'EWEBHOOKTARGET';
       return callback(refused, []);
     }

@@ -1,4 +1,7 @@
 import type { DbOrTrx } from '../../db/index.ts';
+import { findArticle } from '../../db/repositories/articles.ts';
+import { findClaim } from '../../db/repositories/claims.ts';
+import { verdictsOfClaim } from '../../db/repositories/verdicts.ts';
 import type { ArticleRow, ClaimRow, VerdictRow } from '../../db/schema.ts';
 import { BEST_RATING, RATING_REGISTRY, WORST_RATING, isRating } from '../domain/ratings.ts';
 
@@ -73,13 +76,13 @@ export interface PublishedVerdict {
 
 /** A claim with its recorded verdicts and article; null when it has no recorded verdict. */
 export async function loadPublishedVerdict(db: DbOrTrx, claimId: string): Promise<PublishedVerdict | null> {
-  const claim = await db.selectFrom('claims').selectAll().where('id', '=', claimId).executeTakeFirst();
+  const claim = await findClaim(db, claimId);
   if (!claim) return null;
-  const verdicts = await db.selectFrom('verdicts').selectAll().where('claim_id', '=', claimId).orderBy('version', 'asc').execute();
+  const verdicts = await verdictsOfClaim(db, claimId);
   const first = verdicts[0];
   const latest = verdicts[verdicts.length - 1];
   if (!first || !latest) return null;
-  const article = claim.article_id ? ((await db.selectFrom('articles').selectAll().where('id', '=', claim.article_id).executeTakeFirst()) ?? null) : null;
+  const article = claim.article_id ? ((await findArticle(db, claim.article_id)) ?? null) : null;
   return { claim, article, verdicts: [first, ...verdicts.slice(1)], latest };
 }
 

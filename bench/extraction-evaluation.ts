@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { extractClaims } from '../../../src/extraction/index.ts';
-import type { ExtractedClaim, ExtractOptions } from '../../../src/extraction/index.ts';
+import { extractClaims } from '../src/extraction/index.ts';
+import type { ExtractedClaim, ExtractOptions } from '../src/extraction/index.ts';
 
-export const FIXTURE_DIR = join(import.meta.dirname, '../../fixtures/extraction');
+export const FIXTURE_DIR = join(import.meta.dirname, '../test/fixtures/extraction');
 
 export interface LabeledSentence {
   text: string;

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { DbOrTrx } from '../index.ts';
-import { sourceInputSchema, upsertSources, type ValidSourceInput } from '../../src/evidence/index.ts';
+import type { DbOrTrx } from '../../db/index.ts';
+import { sourceInputSchema, upsertSources, type ValidSourceInput } from '../evidence/index.ts';
 
-const DEMO_SOURCES_FILE = new URL('./sources.jsonl', import.meta.url);
+const DEMO_SOURCES_FILE = new URL('../../db/seeds/sources.jsonl', import.meta.url);
+
+// The seed data stays in db/seeds/; validating and upserting it is evidence-library code, which db/ may not import.
 
 /** The demo library: real public sources on the demo article's subjects, described in our own words. */
 export function loadDemoSources(): ValidSourceInput[] {

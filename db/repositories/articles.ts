@@ -1,0 +1,33 @@
+import type { DbOrTrx } from '../index.ts';
+import type { ArticleRow, NewArticle } from '../schema.ts';
+
+export async function findArticle(db: DbOrTrx, id: string): Promise<ArticleRow | undefined> {
+  return db.selectFrom('articles').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function articleExists(db: DbOrTrx, id: string): Promise<boolean> {
+  return (await db.selectFrom('articles').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+/** Articles are unique by content hash: undefined when one with the same content is already stored. */
+export async function insertArticleIfNew(db: DbOrTrx, values: NewArticle): Promise<ArticleRow | undefined> {
+  return db
+    .insertInto('articles')
+    .values(values)
+    .onConflict((oc) => oc.column('content_hash').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function getArticleByHash(db: DbOrTrx, contentHash: string): Promise<ArticleRow> {
+  return db.selectFrom('articles').selectAll().where('content_hash', '=', contentHash).executeTakeFirstOrThrow();
+}
+
+export async function setArticleWorkflowId(db: DbOrTrx, id: string, workflowId: string): Promise<ArticleRow | undefined> {
+  return db.updateTable('articles').set({ workflow_id: workflowId }).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function countArticles(db: DbOrTrx): Promise<number> {
+  const row = await db.selectFrom('articles').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

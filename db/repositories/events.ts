@@ -1,0 +1,37 @@
+import { sql } from 'kysely';
+import type { ClaimStatus } from '../../src/domain/types.ts';
+import type { DbOrTrx } from '../index.ts';
+import type { EventRow, NewEvent } from '../schema.ts';
+
+/** Channel the API listens on (LISTEN claimdesk_events) to push live queue and claim updates. */
+export const EVENTS_CHANNEL = 'claimdesk_events';
+
+/** The payload of one NOTIFY on EVENTS_CHANNEL: what changed, for live queue and dashboard updates. */
+export interface ClaimNotification {
+  claimId: string;
+  taskId?: string;
+  verdictId?: string;
+  type: string;
+  status: ClaimStatus;
+}
+
+/** Sent in the caller's transaction, so listeners hear of a change exactly when it commits. */
+export async function notifyClaimChange(db: DbOrTrx, payload: ClaimNotification): Promise<void> {
+  await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify(payload)})`.execute(db);
+}
+
+/** The audit trail, oldest first (capped: a claim's page shows the first thousand). */
+export async function eventsOfClaim(db: DbOrTrx, claimId: string): Promise<EventRow[]> {
+  return db.selectFrom('claim_events').selectAll().where('claim_id', '=', claimId).orderBy('at').orderBy('id').limit(1000).execute();
+}
+
+/** Appends an event unless one with the same idempotency key exists; returns its id, or undefined when it did. */
+export async function appendEvent(db: DbOrTrx, values: NewEvent): Promise<string | undefined> {
+  const row = await db
+    .insertInto('claim_events')
+    .values(values)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}

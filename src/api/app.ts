@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -20,6 +21,8 @@ import { sourceRoutes } from './routes/sources.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { cookieAuthenticator, sessionSettings } from './session.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -42,6 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = createMetrics(deps.db);
   const hub = new EventHub(deps.databaseUrl, deps.log);
   const limiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
+  const byCookie = cookieAuthenticator(deps.db, sessionSettings(deps.config));
   const ctx: RouteContext = {
     deps,
     metrics,
@@ -49,7 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter,
     publisher: { name: deps.config.PUBLISHER_NAME, url: deps.config.PUBLISHER_URL },
     access: (rule) => {
-      const check = requireRole(deps.db, limiter, rule);
+      const check = requireRole(deps.db, limiter, rule, byCookie);
       return async (req, reply) => {
         try {
           await check(req, reply);
@@ -78,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await hub.close();
   });
 
+  await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -109,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sourceRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(userRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
 
   // Routes keep their zod typing inside; callers only need the plain instance (inject, listen, close).
   return app as unknown as FastifyInstance;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { revokeSessionById } from '../../../db/repositories/sessions.ts';
 import { ROLES } from '../../domain/types.ts';
 import { AuthError, createUser, principalOf, revokeToken } from '../auth.ts';
 import { HttpProblem } from '../errors.ts';
@@ -41,6 +42,9 @@ export function userRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: { tags: ['users'], summary: 'Revoke the token this request is made with (log out)', response: { 200: z.object({ revoked: z.number().int() }) } },
       },
       async (req) => {
+        // Made with the web app's cookie: log out means ending that session.
+        const sessionId = principalOf(req).sessionId;
+        if (sessionId) return { revoked: await revokeSessionById(db, sessionId) };
         const header = req.headers.authorization ?? '';
         const token = header.replace(/^Bearer\s+/i, '').trim();
         return revokeToken(db, { token });

@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const nodeBuiltins = [
   'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
@@ -52,6 +53,28 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [{ name: 'pg', message: 'pure code: no I/O' }, { name: 'kysely', message: 'pure code: no I/O' }],
         patterns: [{ group: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'fs', 'fs/*', 'net', 'http', 'https', 'child_process'], message: 'pure code: no I/O' }],
+      }],
+    },
+  },
+  {
+    // The browser app: hooks rules, and none of the server's modules or Node's built-ins (they would not run there).
+    files: ['src/web/**/*.ts', 'src/web/**/*.tsx'],
+    ignores: ['src/web/vite.config.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...nodeBuiltins.map((name) => ({ name, message: 'src/web runs in the browser: no Node built-ins.' })),
+          { name: 'pg', message: 'src/web talks to the API, never to Postgres.' },
+          { name: 'kysely', message: 'src/web talks to the API, never to Postgres.' },
+        ],
+        patterns: [
+          { group: ['node:*'], message: 'src/web runs in the browser: no Node built-ins.' },
+          { group: ['@temporalio/*'], message: 'src/web talks to the API, never to Temporal.' },
+          { group: ['**/db', '**/db/**', '**/src/api/**', '**/src/services/**', '**/src/config/**', '**/activities/**', '**/workflows/**'], message: 'src/web may not import server code.' },
+        ],
       }],
     },
   },

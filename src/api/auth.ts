@@ -12,7 +12,7 @@ export interface ApiUser {
   createdAt: string;
 }
 
-export type AuthErrorCode = 'user_exists' | 'user_not_found' | 'token_not_found' | 'invalid_role' | 'invalid_name';
+export type AuthErrorCode = 'user_exists' | 'user_not_found' | 'token_not_found' | 'invalid_role' | 'invalid_name' | 'invalid_password';
 
 export class AuthError extends Error {
   constructor(

@@ -15,21 +15,26 @@ export function VerdictScatter({ points, p50, p85, label }: { points: ScatterPoi
     const el = box.current;
     if (!el || points.length === 0) return;
     const sorted = [...points].sort((a, b) => a.x - b.x);
-    const xs = sorted.map((p) => p.x);
-    const hours = (s: number) => s / 3600;
-    const data: uPlot.AlignedData = [xs, sorted.map((p) => hours(p.y)), xs.map(() => (p50 === null ? null : hours(p50))), xs.map(() => (p85 === null ? null : hours(p85)))];
+    const first = sorted[0]?.x ?? 0;
+    const last = sorted[sorted.length - 1]?.x ?? first;
+    // Padding on both sides, with the percentile lines drawn across it, so one verdict is still a readable chart.
+    const pad = Math.max(600, (last - first) * 0.05);
+    const xs = [first - pad, ...sorted.map((p) => p.x), last + pad];
+    const ys = [null, ...sorted.map((p) => p.y), null];
+    const line = (v: number | null) => xs.map(() => v);
+    const data: uPlot.AlignedData = [xs, ys, line(p50), line(p85)];
     const width = () => Math.max(280, el.clientWidth);
     const plot = new uPlot(
       {
         width: width(),
         height: 220,
-        legend: { show: true },
+        legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, 0.01) * 1.1] } },
-        axes: [{}, { label: 'hours', values: (_u, ticks) => ticks.map((t) => duration(t * 3600)) , size: 70 }],
+        scales: { x: { time: true, range: [first - pad, last + pad] }, y: { range: (_u, _min, max) => [0, Math.max(max, 60) * 1.15] } },
+        axes: [{}, { values: (_u, ticks) => ticks.map((t) => duration(t)), size: 70 }],
         series: [
           {},
-          { label: 'claim', stroke: '#1f4e79', fill: undefined, width: 0, paths: () => null, points: { show: true, size: 7, fill: '#1f4e79' } },
+          { label: 'claim', stroke: '#1f4e79', width: 0, paths: () => null, points: { show: true, size: 7, fill: '#1f4e79' } },
           { label: 'p50', stroke: '#2e7d32', width: 1.5, dash: [6, 4], points: { show: false } },
           { label: 'p85', stroke: '#b26a00', width: 1.5, dash: [2, 3], points: { show: false } },
         ],

@@ -97,8 +97,15 @@ export function ApprovalPanel({ detail, task, me }: { detail: ClaimDetail; task:
           <p>
             <span className={`rating rating-${proposal.rating}`}>{RATING_LABELS[proposal.rating] ?? label(proposal.rating)}</span>
           </p>
+          <h3>Summary</h3>
           <p className="proposal-summary">{proposal.summary}</p>
-          {proposal.rationale ? <p className="pre">{proposal.rationale}</p> : null}
+          {proposal.rationale ? (
+            <>
+              <h3>Rationale</h3>
+              <p className="pre small-text">{proposal.rationale}</p>
+            </>
+          ) : null}
+          <h3>Citations</h3>
           {proposal.citations?.length ? (
             <ul className="plain-list">
               {proposal.citations.map((c, i) => {

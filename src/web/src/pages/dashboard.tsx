@@ -124,6 +124,7 @@ export function DashboardPage() {
         </section>
         <section aria-labelledby="stages-title" className="card">
           <h2 id="stages-title">Queue time and work time per stage (median)</h2>
+          <div className="scroll-x">
           <table className="dense">
             <thead>
               <tr>
@@ -150,6 +151,7 @@ export function DashboardPage() {
               ))}
             </tbody>
           </table>
+          </div>
           {d.aging?.length ? (
             <>
               <h3>Open work by age</h3>

@@ -1,6 +1,6 @@
 import { Link, useParams } from 'react-router';
 import { ErrorNote } from '../components.tsx';
-import { dateTime, duration, label } from '../format.ts';
+import { dateTime, dateTimeSeconds, duration, label } from '../format.ts';
 import { RATING_LABELS, type ClaimEvent, type Verdict } from '../types.ts';
 import { useClaimDetail } from './workspace.tsx';
 
@@ -20,7 +20,7 @@ function describe(e: ClaimEvent): string {
   if (typeof p.summary === 'string') bits.push(`“${p.summary}”`);
   if (typeof p.comment === 'string') bits.push(`comment: “${p.comment}”`);
   if (typeof p.reason === 'string') bits.push(`reason: “${p.reason}”`);
-  if (typeof p.kind === 'string') bits.push(`${p.kind} task`);
+  if (typeof p.kind === 'string') bits.push(e.type.startsWith('task_') ? `${p.kind} task` : p.kind);
   if (typeof p.from === 'string' && typeof p.to === 'string') bits.push(`${p.from} → ${p.to}`);
   if (typeof p.version === 'number') bits.push(`version ${p.version}`);
   return bits.join(' · ');
@@ -90,7 +90,7 @@ export function TimelinePage() {
               <li key={e.id} data-event-type={e.type}>
                 {gap ? <span className="gap">{gap}</span> : null}
                 <div className="event">
-                  <time dateTime={e.at}>{dateTime(e.at)}</time>
+                  <time dateTime={e.at}>{dateTimeSeconds(e.at)}</time>
                   <strong>{label(e.type)}</strong>
                   <span className="actor">{e.actor}</span>
                   <span className="muted">{describe(e)}</span>

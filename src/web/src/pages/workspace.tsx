@@ -111,7 +111,7 @@ function Workspace({ claimId, taskId }: { claimId: string; taskId: string | null
         </div>
         <div className="ws-actions">
           {task && task.status === 'open' ? (
-            <button type="button" className="primary" onClick={() => action.mutate({ task, action: 'claim' })} disabled={action.isPending}>
+            <button type="button" className={task.kind === 'review' ? 'primary' : ''} onClick={() => action.mutate({ task, action: 'claim' })} disabled={action.isPending}>
               Claim task (c)
             </button>
           ) : null}

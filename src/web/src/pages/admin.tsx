@@ -27,12 +27,10 @@ export function AdminPage() {
   return (
     <main className="page" id="main">
       <h1>Admin</h1>
+      <Users />
       <div className="grid2">
-        <Users />
-        <div>
-          <Webhooks />
-          <Policy />
-        </div>
+        <Webhooks />
+        <Policy />
       </div>
     </main>
   );
@@ -45,6 +43,7 @@ function Users() {
   const [role, setRole] = useState<Role>('fact_checker');
   const [password, setPassword] = useState('');
   const [shown, setShown] = useState<string | null>(null);
+  const [openTokens, setOpenTokens] = useState<string | null>(null);
   const refresh = () => qc.invalidateQueries({ queryKey: ['users'] });
   const add = useMutation({
     mutationFn: () => api<{ user: AdminUser; token?: string }>('/api/users', { method: 'POST', body: { name: name.trim(), role, ...(password ? { password } : {}) } }),
@@ -62,6 +61,7 @@ function Users() {
   const token = useMutation({
     mutationFn: (u: AdminUser) => api<{ token: string }>(`/api/users/${u.id}/tokens`, { method: 'POST', body: { label: 'web' } }).then((r) => ({ r, u })),
     onSuccess: ({ r, u }) => setShown(`New token for ${u.name} (shown once): ${r.token}`),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['tokens'] }),
   });
   const onAdd = (e: FormEvent) => {
     e.preventDefault();
@@ -102,7 +102,7 @@ function Users() {
                     ))}
                   </select>
                 </td>
-                <td>{dateTime(u.createdAt)}</td>
+                <td className="nowrap">{dateTime(u.createdAt)}</td>
                 <td>{u.disabled ? 'Disabled' : u.hasPassword ? 'Active' : 'Token only'}</td>
                 <td className="actions">
                   <button type="button" className="small" onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}>
@@ -112,14 +112,18 @@ function Users() {
                   <button type="button" className="small" onClick={() => token.mutate(u)}>
                     New token<span className="sr-only"> for {u.name}</span>
                   </button>{' '}
-                  <ResetPassword user={u} />
+                  <ResetPassword user={u} />{' '}
+                  <button type="button" className="small" aria-expanded={openTokens === u.id} onClick={() => setOpenTokens(openTokens === u.id ? null : u.id)}>
+                    Tokens<span className="sr-only"> of {u.name}</span>
+                  </button>
+                  {openTokens === u.id ? <TokenList user={u} /> : null}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      <form onSubmit={onAdd} className="inline-form" aria-labelledby="add-user-title">
+      <form onSubmit={onAdd} className="inline-form add-user" aria-labelledby="add-user-title">
         <h3 id="add-user-title">Add a user</h3>
         <div className="field">
           <label htmlFor="nu-name">Name</label>
@@ -147,6 +151,41 @@ function Users() {
         </button>
       </form>
     </section>
+  );
+}
+
+interface TokenInfo {
+  id: string;
+  label: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+function TokenList({ user }: { user: AdminUser }) {
+  const qc = useQueryClient();
+  const tokens = useQuery({ queryKey: ['tokens', user.id], queryFn: () => api<{ items: TokenInfo[] }>(`/api/users/${user.id}/tokens`) });
+  const revoke = useMutation({
+    mutationFn: (id: string) => api(`/api/tokens/${id}`, { method: 'DELETE' }),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['tokens', user.id] }),
+  });
+  return (
+    <div className="token-list">
+      <ErrorNote error={tokens.error ?? revoke.error} />
+      {tokens.data?.items.length === 0 ? <p className="muted small-text">No tokens.</p> : null}
+      <ul className="plain-list">
+        {tokens.data?.items.map((t) => (
+          <li key={t.id} className="small-text">
+            {t.label ?? 'token'} · created {dateTime(t.createdAt)} · {t.revokedAt ? `revoked ${dateTime(t.revokedAt)}` : t.lastUsedAt ? `last used ${dateTime(t.lastUsedAt)}` : 'never used'}{' '}
+            {t.revokedAt ? null : (
+              <button type="button" className="small" onClick={() => revoke.mutate(t.id)} disabled={revoke.isPending}>
+                Revoke<span className="sr-only"> token {t.label ?? t.id} of {user.name}</span>
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -246,6 +285,15 @@ function Webhooks() {
   );
 }
 
+const POLICY_LABELS: Record<string, string> = {
+  claimSlaMs: 'Claimed within',
+  verdictSlaMs: 'Verdict within',
+  leaseMs: 'Lease without activity',
+  maxEscalations: 'Escalations at most',
+  approvalRequiredFor: 'Approval required for',
+  approvers: 'Approvers',
+};
+
 function Policy() {
   const policy = useQuery({ queryKey: ['policy'], queryFn: () => api<Record<string, unknown>>('/api/policy') });
   const p = (policy.data && 'policy' in policy.data ? policy.data.policy : policy.data) as Record<string, unknown> | undefined;
@@ -258,7 +306,7 @@ function Policy() {
         <dl className="facts">
           {Object.entries(p).map(([k, v]) => (
             <div key={k} className="fact">
-              <dt>{label(k.replace(/([A-Z])/g, ' $1').toLowerCase())}</dt>
+              <dt>{POLICY_LABELS[k] ?? label(k)}</dt>
               <dd>
                 {v && typeof v === 'object' && !Array.isArray(v)
                   ? Object.entries(v as Record<string, unknown>)

@@ -22,6 +22,9 @@ import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { articlePreviewRoutes } from './routes/article-preview.ts';
+import { claimEvidenceRoutes } from './routes/claim-evidence.ts';
 import { cookieAuthenticator, sessionSettings } from './session.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -115,6 +118,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes(ctx));
   await app.register(userRoutes(ctx));
   await app.register(sessionRoutes(ctx));
+  await app.register(adminRoutes(ctx));
+  await app.register(articlePreviewRoutes(ctx));
+  await app.register(claimEvidenceRoutes(ctx));
 
   // Routes keep their zod typing inside; callers only need the plain instance (inject, listen, close).
   return app as unknown as FastifyInstance;

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { verdictInputSchema } from '../../domain/review.ts';
-import { CLAIM_STATUSES, TASK_KINDS } from '../../domain/types.ts';
+import { CLAIM_STATUSES, PRIORITIES, TASK_KINDS } from '../../domain/types.ts';
+import type { ReviewTasksTable } from '../../../db/schema.ts';
 import type { TaskAction } from '../../services/claim-workflows.ts';
 import { hasRole, principalOf } from '../auth.ts';
 import { HttpProblem, notFound } from '../errors.ts';
@@ -21,6 +22,24 @@ const actionResponse = z.object({
 // Most urgent first: priority, then the earliest deadline, then the oldest task.
 const PRIORITY_RANK = sql<number>`CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`;
 const DUE_KEY = sql<Date>`coalesce(t.due_at, 'infinity'::timestamptz)`;
+
+const QUEUE_FILTERS = ['mine', 'unassigned', 'open', 'overdue'] as const;
+
+function queueFilter(eb: ExpressionBuilder<{ t: ReviewTasksTable }, 't'>, filter: (typeof QUEUE_FILTERS)[number] | undefined, me: string) {
+  const mineClaimed = eb.and([eb('t.status', '=', 'claimed'), eb('t.assignee', '=', me)]);
+  switch (filter) {
+    case 'mine':
+      return mineClaimed;
+    case 'unassigned':
+      return eb('t.status', '=', 'open');
+    case 'open':
+      return eb('t.status', 'in', ['open', 'claimed']);
+    case 'overdue':
+      return eb.and([eb('t.status', 'in', ['open', 'claimed']), eb('t.due_at', '<', sql<Date>`now()`)]);
+    default:
+      return eb.or([eb('t.status', '=', 'open'), mineClaimed]);
+  }
+}
 
 export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   const { db, claimWorkflows } = ctx.deps;
@@ -55,7 +74,13 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['tasks'],
           summary: 'Open tasks and your own claimed ones, most urgent first (review: fact-checkers; approval: editors)',
-          querystring: pageQuery.extend({ kind: z.enum(TASK_KINDS).optional() }),
+          querystring: pageQuery.extend({
+            kind: z.enum(TASK_KINDS).optional(),
+            // No filter: open tasks and your own claimed ones. mine: claimed by you; unassigned: open only;
+            // open: open and claimed by anyone (shows who holds what); overdue: open or claimed past due.
+            filter: z.enum(QUEUE_FILTERS).optional(),
+            priority: z.enum(PRIORITIES).optional(),
+          }),
           response: { 200: page(queueItem) },
         },
       },
@@ -70,7 +95,8 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
           .selectAll('t')
           .select([PRIORITY_RANK.as('rank'), DUE_KEY.as('due_key')])
           .where('t.kind', '=', kind)
-          .where((eb) => eb.or([eb('t.status', '=', 'open'), eb.and([eb('t.status', '=', 'claimed'), eb('t.assignee', '=', me.user.name)])]));
+          .where((eb) => queueFilter(eb, req.query.filter, me.user.name));
+        if (req.query.priority) q = q.where('t.priority', '=', req.query.priority);
         // Four-eyes: an approver never sees the approval of their own verdict.
         if (kind === 'approval') q = q.where((eb) => eb.or([eb('t.reviewer', 'is', null), eb('t.reviewer', '!=', me.user.name)]));
         if (after) q = q.where(sql<boolean>`(${PRIORITY_RANK}, ${DUE_KEY}, t.id) > (${after[0]}::int, ${after[1]}::timestamptz, ${after[2]}::bigint)`);

@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { revokeSessionById } from '../../../db/repositories/sessions.ts';
 import { ROLES } from '../../domain/types.ts';
 import { AuthError, createUser, principalOf, revokeToken } from '../auth.ts';
-import { HttpProblem } from '../errors.ts';
+import { HttpProblem, badRequest } from '../errors.ts';
+import { PASSWORD_MAX_LENGTH, passwordProblem } from '../passwords.ts';
+import { setUserPassword } from '../user-admin.ts';
 import { userSchema } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
 
@@ -20,14 +22,22 @@ export function userRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         onRequest: ctx.access(['admin']),
         schema: {
           tags: ['users'],
-          summary: 'Create a user; the token is returned once',
-          body: z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) }),
+          summary: 'Create a user, optionally with a web sign-in password; the token is returned once',
+          body: z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES), password: z.string().max(PASSWORD_MAX_LENGTH).optional() }),
           response: { 201: z.object({ user: userSchema, token: z.string() }) },
         },
       },
       async (req, reply) => {
+        const { password, ...input } = req.body;
+        const problem = password === undefined ? null : passwordProblem(password);
+        if (problem) throw badRequest('password', problem);
         try {
-          return reply.code(201).send(await createUser(db, req.body));
+          const created = await db.transaction().execute(async (trx) => {
+            const result = await createUser(trx, input);
+            if (password !== undefined) await setUserPassword(trx, { userId: result.user.id }, password);
+            return result;
+          });
+          return reply.code(201).send(created);
         } catch (err) {
           if (err instanceof AuthError) throw new HttpProblem(err.code === 'user_exists' ? 409 : 400, err.message, err.code === 'user_exists' ? {} : { errors: [{ field: 'name', message: err.message }] });
           throw err;

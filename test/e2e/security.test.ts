@@ -29,7 +29,7 @@ describe('the web app treats text as text and sessions as sessions', () => {
   }
 
   beforeAll(async () => {
-    [svc, browser] = await Promise.all([startService(), launchBrowser(), ensureWebBuilt()]).then(([s, b]) => [s, b] as const);
+    [svc, browser] = await Promise.all([startService({ demo: true }), launchBrowser(), ensureWebBuilt()]).then(([s, b]) => [s, b] as const);
   });
   afterEach(() => {
     expect(watch.problems).toEqual([]);
@@ -40,19 +40,29 @@ describe('the web app treats text as text and sessions as sessions', () => {
     await svc?.close();
   });
 
-  it('an article containing <script> and <img onerror> shows them as text, and no script runs', async () => {
+  it('an article containing <script> and <img onerror> is previewed, submitted and shown as text, and no script runs', async () => {
     watch = new Watch();
-    const posted = await svc.call<{ article: { id: string } }>('POST', '/api/articles', svc.users.fc.token, HOSTILE);
-    expect(posted.status).toBe(202);
+    const page = await watch.page(await context());
+    await signIn(page, svc.baseUrl, svc.users.fc);
+    await page.goto(`${svc.baseUrl}/ingest`);
+    await page.getByLabel('Title').fill(HOSTILE.title);
+    await page.getByLabel('Article text').fill(HOSTILE.body);
+    await page.getByRole('button', { name: 'Preview claims' }).click();
+    const preview = page.locator('.ingest .article-body');
+    await preview.waitFor();
+    await expect.poll(() => preview.textContent()).toContain('<script>window.__xss = 1</script>');
+    expect(await preview.locator('mark').count()).toBeGreaterThan(0);
+    a11y.push(...(await capture(page, 'ingest')));
+    await page.getByRole('button', { name: 'Submit article' }).click();
+    const submitted = await page.getByText(/Submitted: article \d+/).textContent();
+    const articleId = /article (\d+)/.exec(submitted ?? '')?.[1] ?? '';
+
     let claimId = '';
     await waitFor('claims extracted', async () => {
-      const res = await svc.call<{ claims: { id: string }[] }>('GET', `/api/articles/${posted.body.article.id}`, svc.users.fc.token);
+      const res = await svc.call<{ claims: { id: string }[] }>('GET', `/api/articles/${articleId}`, svc.users.fc.token);
       claimId = res.body.claims[0]?.id ?? '';
       return claimId !== '';
     }, 30_000);
-
-    const page = await watch.page(await context());
-    await signIn(page, svc.baseUrl, svc.users.fc);
     await page.goto(`${svc.baseUrl}/workspace/${claimId}`);
     const body = page.locator('.article-body');
     await body.waitFor();
@@ -61,12 +71,38 @@ describe('the web app treats text as text and sessions as sessions', () => {
     expect(await page.getByRole('heading', { name: 'Council <b>budget</b> row' }).count()).toBe(1);
     expect(await body.locator('script, img, b').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(a11y).toEqual([]);
+  });
 
-    await page.goto(`${svc.baseUrl}/ingest`);
-    await page.getByLabel('Title').fill(HOSTILE.title);
-    await page.getByLabel('Article text').fill(HOSTILE.body);
-    a11y.push(...(await capture(page, 'ingest')));
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  it('an admin sees users and roles, issues a token shown once, and reads the review policy', async () => {
+    watch = new Watch();
+    const page = await watch.page(await context());
+    await signIn(page, svc.baseUrl, svc.users.admin);
+    await page.waitForURL(/\/admin$/);
+    const row = page.locator('tr', { hasText: svc.users.ed.name });
+    await row.waitFor();
+    expect(await row.getByRole('combobox', { name: `Role of ${svc.users.ed.name}` }).inputValue()).toBe('editor');
+    await row.getByRole('button', { name: `New token for ${svc.users.ed.name}` }).click();
+    await page.getByText(`New token for ${svc.users.ed.name} (shown once)`).waitFor();
+    await row.getByRole('button', { name: `Tokens of ${svc.users.ed.name}` }).click();
+    await row.locator('.token-list li').first().waitFor();
+    await page.getByRole('heading', { name: 'Review policy (read-only)' }).waitFor();
+    await page.getByText('Approvers').waitFor();
+    a11y.push(...(await capture(page, 'admin')));
+    expect(a11y).toEqual([]);
+  });
+
+  it('in demo mode the sign-in page lists the demo users with their passwords, and picking one signs in', async () => {
+    watch = new Watch();
+    const page = await watch.page(await context());
+    await page.goto(`${svc.baseUrl}/signin`);
+    const demo = page.getByRole('region', { name: 'Demo users' });
+    await demo.getByText(svc.users.ed.password).waitFor();
+    a11y.push(...(await capture(page, 'sign-in-demo')));
+    await demo.getByRole('button', { name: `Use ${svc.users.ed.name}` }).click();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/approvals/);
+    await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
     expect(a11y).toEqual([]);
   });
 

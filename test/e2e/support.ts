@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/index.ts';
@@ -44,10 +45,14 @@ export interface E2eService {
 /**
  * The real service for one e2e file: a private, migrated database (so queues and dashboard hold only this
  * file's claims), a worker on its own task queue of the run's Temporal server, and the API listening on a free
- * port, serving the built app.
+ * port, serving the built app. `demo` runs it as `claimdesk start` does in demo mode (the sign-in page lists the users).
  */
-export async function startService(opts: { policy?: ReviewPolicy } = {}): Promise<E2eService> {
+export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean } = {}): Promise<E2eService> {
   const scratch = await openScratchDb('e2e');
+  // Workflow ids come from row ids (claim-<id>, article-<id>) and the Temporal server is shared by the whole run:
+  // a private database counting from 1 would start workflows that already exist. Ids start at a random far offset.
+  const base = 1_000_000_000_000 + Math.floor(Math.random() * 1_000_000) * 1_000_000;
+  await sql`select setval(format('%I.%I', schemaname, sequencename)::regclass, ${base}) from pg_sequences where schemaname = 'public'`.execute(scratch.db);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = uniqueTaskQueue('e2e');
@@ -61,20 +66,6 @@ export async function startService(opts: { policy?: ReviewPolicy } = {}): Promis
     shutdownGraceTime: 2000,
   });
   const running = worker.run();
-  const app: FastifyInstance = await buildApp({
-    db: scratch.db,
-    temporal: client,
-    claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY }),
-    config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }),
-    log: testLogger,
-    databaseUrl: scratch.url,
-    options: { heartbeatMs: 15_000, dashboardCacheMs: 0 },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const front = await frontFor(apiUrl);
-  const baseUrl = front.url;
-
   const tag = Math.random().toString(36).slice(2, 7);
   const make = async (key: string, role: Role): Promise<E2eUser> => {
     const name = `${key}-${tag}`;
@@ -90,6 +81,20 @@ export async function startService(opts: { policy?: ReviewPolicy } = {}): Promis
     ed2: await make('ed', 'editor'),
     admin: await make('ada', 'admin'),
   };
+
+  const app: FastifyInstance = await buildApp({
+    db: scratch.db,
+    temporal: client,
+    claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY }),
+    config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }),
+    log: testLogger,
+    databaseUrl: scratch.url,
+    options: { heartbeatMs: 15_000, dashboardCacheMs: 0, demo: opts.demo ? { users: Object.values(users).map((u) => ({ name: u.name, role: u.role, password: u.password })) } : null },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const front = await frontFor(apiUrl);
+  const baseUrl = front.url;
 
   return {
     baseUrl,

@@ -74,6 +74,7 @@ export function Checks({ checks, quantities }: { checks: unknown[]; quantities: 
   );
 }
 
+/** Article text with claims marked; plain text nodes only, so markup in the article shows as characters. */
 export function Highlighted({ body, marks }: { body: string; marks: { start: number; end: number; current: boolean }[] }) {
   const sorted = [...marks].filter((m) => m.start >= 0 && m.end > m.start && m.end <= body.length).sort((a, b) => a.start - b.start);
   const parts: ReactNode[] = [];
@@ -83,7 +84,7 @@ export function Highlighted({ body, marks }: { body: string; marks: { start: num
     if (m.start > at) parts.push(body.slice(at, m.start));
     parts.push(
       m.current ? (
-        <mark key={i} className="claim-current" id="current-claim">
+        <mark key={i} className="claim-current" id={marks.filter((x) => x.current).length === 1 ? 'current-claim' : undefined}>
           {body.slice(m.start, m.end)}
         </mark>
       ) : (

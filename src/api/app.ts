@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -26,6 +27,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { articlePreviewRoutes } from './routes/article-preview.ts';
 import { claimEvidenceRoutes } from './routes/claim-evidence.ts';
 import { cookieAuthenticator, sessionSettings } from './session.ts';
+import { APP_CSP, DOCS_CSP, registerWebApp } from './web-app.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -86,6 +88,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyCookie);
+  // Security headers on every response; the CSP is set below so a route can replace it with its own.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: false,
+    // HSTS only where the service is reached over TLS; on http://localhost it would only confuse a later https setup.
+    strictTransportSecurity: deps.config.NODE_ENV === 'production',
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    void reply.header('content-security-policy', APP_CSP);
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -100,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   await app.register(healthRoutes(deps));
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
@@ -121,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes(ctx));
   await app.register(articlePreviewRoutes(ctx));
   await app.register(claimEvidenceRoutes(ctx));
+  await registerWebApp(app as unknown as FastifyInstance, deps.options?.webDist);
 
   // Routes keep their zod typing inside; callers only need the plain instance (inject, listen, close).
   return app as unknown as FastifyInstance;

@@ -14,8 +14,8 @@ export interface AppDeps {
   log: Logger;
   /** The SSE hub opens its own LISTEN connection with this. */
   databaseUrl: string;
-  /** Overrides for tests: SSE heartbeat interval, dashboard cache lifetime; demo mode from `claimdesk start`. */
-  options?: { heartbeatMs?: number; dashboardCacheMs?: number; demo?: DemoMode | null };
+  /** Overrides for tests: SSE heartbeat interval, dashboard cache lifetime; demo mode from `claimdesk start`; where the built web app is (tests). */
+  options?: { heartbeatMs?: number; dashboardCacheMs?: number; demo?: DemoMode | null; webDist?: string };
 }
 
 /** Set only by `claimdesk start` in demo mode: the sign-in page may then list these demo users with their passwords. */

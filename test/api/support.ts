@@ -32,7 +32,7 @@ export async function uniqueUser(env: TestEnv, role: Role, prefix: string = role
   return { name, token };
 }
 
-export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy; demo?: DemoMode; log?: Logger } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy; demo?: DemoMode; log?: Logger; webDist?: string } = {}): Promise<ApiHarness> {
   const env = await openTestEnv();
   const taskQueue = uniqueTaskQueue('api');
   const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
@@ -45,7 +45,7 @@ export async function openApiHarness(opts: { worker?: boolean; config?: Record<s
     config,
     log: opts.log ?? testLogger,
     databaseUrl: env.databaseUrl,
-    options: { heartbeatMs: opts.heartbeatMs ?? 15_000, dashboardCacheMs: opts.dashboardCacheMs ?? 0, demo: opts.demo ?? null },
+    options: { heartbeatMs: opts.heartbeatMs ?? 15_000, dashboardCacheMs: opts.dashboardCacheMs ?? 0, demo: opts.demo ?? null, ...(opts.webDist ? { webDist: opts.webDist } : {}) },
   });
   const users = {
     fact_checker: await uniqueUser(env, 'fact_checker', 'fc'),

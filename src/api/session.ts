@@ -87,7 +87,9 @@ export function sameOrigin(req: FastifyRequest): boolean {
   if (typeof origin !== 'string' || typeof host !== 'string' || origin === 'null') return false;
   try {
     const url = new URL(origin);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host.toLowerCase() === host.toLowerCase();
+    // "host:80" and "host" are the same place; URL drops default ports, a Host header may not.
+    const bare = (h: string) => h.toLowerCase().replace(/:(?:80|443)$/, '');
+    return (url.protocol === 'http:' || url.protocol === 'https:') && bare(url.host) === bare(host);
   } catch {
     return false;
   }

@@ -35,7 +35,8 @@ describe('the review flow in a real browser', () => {
   }
 
   beforeAll(async () => {
-    [svc, browser] = await Promise.all([startService(), launchBrowser(), ensureWebBuilt()]).then(([s, b]) => [s, b] as const);
+    await ensureWebBuilt();
+    [svc, browser] = await Promise.all([startService(), launchBrowser()]);
     const posted = await svc.call<{ article: { id: string } }>('POST', '/api/articles', svc.users.fc.token, ARTICLE);
     expect(posted.status).toBe(202);
     // Extraction and research run in the worker; the tasks reach the queue when they finish.

@@ -29,7 +29,8 @@ describe('the web app treats text as text and sessions as sessions', () => {
   }
 
   beforeAll(async () => {
-    [svc, browser] = await Promise.all([startService({ demo: true }), launchBrowser(), ensureWebBuilt()]).then(([s, b]) => [s, b] as const);
+    await ensureWebBuilt();
+    [svc, browser] = await Promise.all([startService({ demo: true }), launchBrowser()]);
   });
   afterEach(() => {
     expect(watch.problems).toEqual([]);
@@ -103,6 +104,19 @@ describe('the web app treats text as text and sessions as sessions', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/approvals/);
     await page.getByRole('heading', { name: 'Approval queue' }).waitFor();
+
+    // ? lists the keys; with single-key shortcuts switched off it does nothing.
+    await page.locator('body').focus();
+    await page.keyboard.press('?');
+    const keys = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await keys.waitFor();
+    await page.keyboard.press('Escape');
+    await keys.waitFor({ state: 'hidden' });
+    await page.getByRole('checkbox', { name: 'Shortcuts' }).uncheck();
+    await page.locator('body').focus();
+    await page.keyboard.press('?');
+    expect(await keys.isVisible()).toBe(false);
+    await page.getByRole('checkbox', { name: 'Shortcuts' }).check();
     expect(a11y).toEqual([]);
   });
 

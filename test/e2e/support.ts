@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/index.ts';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import { createUser } from '../../src/api/auth.ts';
 import { hashPassword } from '../../src/api/passwords.ts';
 import { setPasswordHash } from '../../db/repositories/sessions.ts';
@@ -89,7 +89,12 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
     config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }),
     log: testLogger,
     databaseUrl: scratch.url,
-    options: { heartbeatMs: 15_000, dashboardCacheMs: 0, demo: opts.demo ? { users: Object.values(users).map((u) => ({ name: u.name, role: u.role, password: u.password })) } : null },
+    options: {
+      heartbeatMs: 15_000,
+      dashboardCacheMs: 0,
+      demo: opts.demo ? { users: Object.values(users).map((u) => ({ name: u.name, role: u.role, password: u.password })) } : null,
+      webDist: webDist(),
+    } as AppDeps['options'],
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -126,17 +131,25 @@ async function frontFor(apiUrl: string): Promise<{ url: string; close: () => Pro
   if (probe.ok && (probe.headers.get('content-type') ?? '').includes('text/html')) return { url: apiUrl, close: async () => undefined };
   await ensureWebBuilt();
   const { preview } = await import('vite');
-  const server = await preview({ configFile: path.join(ROOT, 'src/web/vite.config.ts'), logLevel: 'warn', preview: { port: 0, host: '127.0.0.1', strictPort: false, proxy: { '/api': { target: apiUrl, changeOrigin: false } } } });
+  const server = await preview({ configFile: path.join(ROOT, 'src/web/vite.config.ts'), logLevel: 'warn', build: { outDir: webDist() }, preview: { port: 0, host: '127.0.0.1', strictPort: false, proxy: { '/api': { target: apiUrl, changeOrigin: false } } } });
   const address = server.httpServer.address() as AddressInfo;
   return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
 }
+
+const buildDir = () => path.join(os.tmpdir(), `claimdesk-web-build-${inject('runDatabaseName')}`);
+
+/**
+ * Where this run's build of src/web goes: not src/web/dist, which `npm start`, `npm run build:web` and the serving
+ * tests rebuild (and empty) whenever they like.
+ */
+export const webDist = (): string => path.join(buildDir(), 'dist');
 
 /**
  * Builds src/web once per test run (the e2e files run in parallel workers): the first to take the lock builds,
  * the others wait for its marker.
  */
 export async function ensureWebBuilt(): Promise<void> {
-  const dir = path.join(os.tmpdir(), `claimdesk-web-build-${inject('runDatabaseName')}`);
+  const dir = buildDir();
   const done = path.join(dir, 'done');
   let mine = false;
   try {
@@ -147,7 +160,7 @@ export async function ensureWebBuilt(): Promise<void> {
   }
   if (mine) {
     const { build } = await import('vite');
-    await build({ configFile: path.join(ROOT, 'src/web/vite.config.ts'), logLevel: 'warn' });
+    await build({ configFile: path.join(ROOT, 'src/web/vite.config.ts'), logLevel: 'warn', build: { outDir: webDist(), emptyOutDir: true } });
     writeFileSync(done, new Date().toISOString());
     return;
   }

@@ -95,7 +95,7 @@ export function SignInPage() {
                           setPassword(u.password);
                         }}
                       >
-                        Use {u.name}
+                        Use<span className="sr-only"> {u.name}</span>
                       </button>
                     </td>
                   </tr>

@@ -12,6 +12,7 @@ import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/index.ts';
 import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import { createUser } from '../../src/api/auth.ts';
 import { hashPassword } from '../../src/api/passwords.ts';
+import type { Db } from '../../db/index.ts';
 import { setPasswordHash } from '../../db/repositories/sessions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createClaimWorkflows } from '../../src/services/claim-workflows.ts';
@@ -37,6 +38,8 @@ export interface E2eUser {
 export interface E2eService {
   baseUrl: string;
   users: Record<'fc' | 'fc2' | 'ed' | 'ed2' | 'admin', E2eUser>;
+  /** Writes rows straight into this service's private database (benchmarks). */
+  seed(write: (db: Db) => Promise<void>): Promise<void>;
   /** A bearer-token call for setting the scene (not what the browser does). */
   call<T>(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
@@ -104,6 +107,7 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
   return {
     baseUrl,
     users,
+    seed: (write) => write(scratch.db),
     call: async <T,>(method: string, url: string, token: string, body?: unknown) => {
       const res = await fetch(baseUrl + url, {
         method,

@@ -110,7 +110,7 @@ describe('the review flow in a real browser', () => {
     a11y.push(...(await capture(fc, 'workspace')));
     await fc.getByRole('button', { name: 'Submit verdict' }).click();
     await fc.getByText('Verdict submitted').waitFor();
-  });
+  }, 120_000);
 
   it('an editor sends it back with a comment, the fact-checker revises, and a different editor approves', async () => {
     watch = new Watch();
@@ -154,7 +154,7 @@ describe('the review flow in a real browser', () => {
     await second.locator('body').focus();
     await second.keyboard.press('a');
     await second.getByText('Approved. The verdict is recorded.').waitFor();
-  });
+  }, 120_000);
 
   it('the dashboard and the claim timeline show the verdict, who did what and when', async () => {
     watch = new Watch();
@@ -173,5 +173,5 @@ describe('the review flow in a real browser', () => {
     expect(await editor.locator('ol.versions').textContent()).toContain('Version 1');
     a11y.push(...(await capture(editor, 'timeline')));
     expect(a11y).toEqual([]);
-  });
+  }, 120_000);
 });

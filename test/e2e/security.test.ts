@@ -64,7 +64,9 @@ describe('the web app treats text as text and sessions as sessions', () => {
       claimId = res.body.claims[0]?.id ?? '';
       return claimId !== '';
     }, 30_000);
-    await page.goto(`${svc.baseUrl}/workspace/${claimId}`);
+    const res = await page.goto(`${svc.baseUrl}/workspace/${claimId}`);
+    // The page itself forbids inline script: escaping is the first defence, the CSP the second.
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
     const body = page.locator('.article-body');
     await body.waitFor();
     expect(await body.textContent()).toContain('<script>window.__xss = 1</script>');

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/index.ts';
-import { buildApp, type AppDeps } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/app.ts';
 import { createUser } from '../../src/api/auth.ts';
 import { hashPassword } from '../../src/api/passwords.ts';
 import type { Db } from '../../db/index.ts';
@@ -97,12 +97,10 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
       dashboardCacheMs: 0,
       demo: opts.demo ? { users: Object.values(users).map((u) => ({ name: u.name, role: u.role, password: u.password })) } : null,
       webDist: webDist(),
-    } as AppDeps['options'],
+    },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const front = await frontFor(apiUrl);
-  const baseUrl = front.url;
+  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   return {
     baseUrl,
@@ -118,7 +116,6 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
       return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
     },
     close: async () => {
-      await front.close();
       await app.close();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
@@ -127,17 +124,6 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
       await scratch.drop();
     },
   };
-}
-
-/** TEMPORARY until the API serves src/web/dist: Vite's preview server in front of the API. */
-async function frontFor(apiUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const probe = await fetch(`${apiUrl}/signin`, { headers: { accept: 'text/html' } });
-  if (probe.ok && (probe.headers.get('content-type') ?? '').includes('text/html')) return { url: apiUrl, close: async () => undefined };
-  await ensureWebBuilt();
-  const { preview } = await import('vite');
-  const server = await preview({ configFile: path.join(ROOT, 'src/web/vite.config.ts'), logLevel: 'warn', build: { outDir: webDist() }, preview: { port: 0, host: '127.0.0.1', strictPort: false, proxy: { '/api': { target: apiUrl, changeOrigin: false } } } });
-  const address = server.httpServer.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
 }
 
 const buildDir = () => path.join(os.tmpdir(), `claimdesk-web-build-${inject('runDatabaseName')}`);

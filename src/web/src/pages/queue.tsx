@@ -164,7 +164,7 @@ function QueueTable({ kind, filter, priority }: { kind: TaskKind; filter: Filter
       {
         onError: (err) => {
           const who = err instanceof ApiError && err.status === 409 && err.holder ? `${err.holder} holds this task. ` : '';
-          setRowErrors((e) => ({ ...e, [item.task.id]: who ? `${who}` : errorText(err) }));
+          setRowErrors((e) => ({ ...e, [item.task.id]: who || errorText(err) }));
         },
       },
     );
@@ -177,6 +177,11 @@ function QueueTable({ kind, filter, priority }: { kind: TaskKind; filter: Filter
   };
   const open = () => {
     if (current) void navigate(`/tasks/${current.task.id}`);
+  };
+  // After a lost race: the most urgent task nobody holds.
+  const openNext = () => {
+    const next = items.find((it) => it.task.status === 'open' && !it.task.assignee && !taken[it.task.id]);
+    if (next) void navigate(`/tasks/${next.task.id}`);
   };
 
   useShortcuts({
@@ -248,6 +253,7 @@ function QueueTable({ kind, filter, priority }: { kind: TaskKind; filter: Filter
                       {it.claim.text}
                     </Link>
                     {t.comment && kind === 'review' ? <div className="note">Sent back: {t.comment}</div> : null}
+                    {kind === 'approval' && t.reviewer ? <div className="muted small-text">Proposed by {t.reviewer}</div> : null}
                   </td>
                   <td>
                     <span className={`prio prio-${t.priority}`}>{label(t.priority)}</span>
@@ -274,7 +280,10 @@ function QueueTable({ kind, filter, priority }: { kind: TaskKind; filter: Filter
                     )}
                     {rowErrors[t.id] ? (
                       <div className="error" role="alert">
-                        {rowErrors[t.id]}
+                        {rowErrors[t.id]}{' '}
+                        <button type="button" className="link" onClick={openNext}>
+                          Open next task
+                        </button>
                       </div>
                     ) : null}
                   </td>

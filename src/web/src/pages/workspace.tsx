@@ -124,7 +124,7 @@ function Workspace({ claimId, taskId }: { claimId: string; taskId: string | null
           <ErrorNote error={action.error} />
         </div>
       </header>
-      <div className="panes">
+      <div className={task?.kind === 'approval' ? 'panes approving' : 'panes'}>
         <section className="pane" aria-labelledby="article-title">
           <h2 id="article-title">{article.data ? article.data.article.title : 'Claim'}</h2>
           {article.data ? (

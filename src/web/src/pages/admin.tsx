@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { ErrorNote, FieldError, FormError } from '../components.tsx';
 import { dateTime, duration, label } from '../format.ts';
-import type { Role } from '../types.ts';
+import { RATING_LABELS, type Rating, type Role } from '../types.ts';
 
 interface AdminUser {
   id: string;
@@ -313,7 +313,7 @@ function Policy() {
                       .map(([kk, vv]) => `${kk} ${k.endsWith('Ms') ? ms(vv) : String(vv)}`)
                       .join(' · ')
                   : Array.isArray(v)
-                    ? v.join(', ')
+                    ? v.map((x) => (typeof x === 'string' && x in RATING_LABELS ? RATING_LABELS[x as Rating] : String(x))).join(', ')
                     : k.endsWith('Ms')
                       ? ms(v)
                       : String(v)}

@@ -61,13 +61,31 @@ function Workspace({ claimId, taskId }: { claimId: string; taskId: string | null
   const action = useTaskAction(me);
   const back = task?.kind === 'approval' ? '/approvals' : '/queue';
 
+  // A lease that ran out (or a task taken over) shows up as a live change: say so in place, keep the draft.
+  const held = useRef<string | null>(null);
+  const [lostNote, setLostNote] = useState<string | null>(null);
+  useEffect(() => {
+    if (!task) return;
+    if (mine) {
+      held.current = task.id;
+      setLostNote(null);
+    } else if (held.current === task.id && task.status !== 'completed') {
+      setLostNote(task.assignee ? `${task.assignee} holds this task now.` : 'Your lease ran out and the task went back to the queue.');
+    }
+  }, [task, mine]);
+  const release = (t: Task) => {
+    // Given back on purpose: not a lost lease.
+    held.current = null;
+    action.mutate({ task: t, action: 'release' });
+  };
+
   useShortcuts({
     u: () => void navigate(back),
     c: () => {
       if (task?.status === 'open') action.mutate({ task, action: 'claim' });
     },
     r: () => {
-      if (task && mine) action.mutate({ task, action: 'release' });
+      if (task && mine) release(task);
     },
   });
 
@@ -116,11 +134,16 @@ function Workspace({ claimId, taskId }: { claimId: string; taskId: string | null
             </button>
           ) : null}
           {task && mine ? (
-            <button type="button" onClick={() => action.mutate({ task, action: 'release' })} disabled={action.isPending}>
+            <button type="button" onClick={() => release(task)} disabled={action.isPending}>
               Release (r)
             </button>
           ) : null}
           {task && mine ? <Lease task={task} /> : null}
+          {lostNote ? (
+            <p className="error" role="alert">
+              You no longer hold this task: {lostNote} Your draft stays in this browser; claim it again to continue.
+            </p>
+          ) : null}
           <ErrorNote error={action.error} />
         </div>
       </header>

@@ -125,7 +125,7 @@ export function DashboardPage() {
         <section aria-labelledby="stages-title" className="card">
           <h2 id="stages-title">Queue time and work time per stage (median)</h2>
           <div className="scroll-x">
-          <table className="dense">
+          <table className="dense stages">
             <thead>
               <tr>
                 <th scope="col">Stage</th>
@@ -161,10 +161,9 @@ export function DashboardPage() {
                   const over = pc?.p85 != null && a.ageSeconds > pc.p85;
                   return (
                     <li key={a.taskId}>
-                      <Link to={`/tasks/${a.taskId}`}>
-                        {label(a.kind)} task {a.taskId}
-                      </Link>{' '}
-                      <span className={over ? 'late small-text' : 'small-text'}>waiting {duration(a.ageSeconds)}</span>
+                      <Link to={`/tasks/${a.taskId}`} className={over ? 'late' : ''}>
+                        {label(a.kind)} task waiting {duration(a.ageSeconds)}
+                      </Link>
                       {pc?.p85 != null ? <span className="muted small-text"> (p85 {duration(pc.p85)})</span> : null}
                     </li>
                   );

@@ -146,6 +146,24 @@ function QueueTable({ kind, filter, priority }: { kind: TaskKind; filter: Filter
     [me],
   );
 
+  // Also from the data itself: a row that was open on the last load and now has another holder was just taken,
+  // even when its live event arrived before this page subscribed.
+  const previous = useRef<Map<string, QueueItem>>(new Map());
+  useEffect(() => {
+    const rows = query.data?.items;
+    if (!rows) return;
+    const before = previous.current;
+    const fresh: Record<string, Taken> = {};
+    rows.forEach((it, index) => {
+      const was = before.get(it.task.id);
+      if (was && was.task.status === 'open' && it.task.status === 'claimed' && it.task.assignee && it.task.assignee !== me) {
+        fresh[it.task.id] = { item: was, by: it.task.assignee, index };
+      }
+    });
+    previous.current = new Map(rows.map((it) => [it.task.id, it]));
+    if (Object.keys(fresh).length) setTaken((prev) => ({ ...fresh, ...prev }));
+  }, [query.data, me]);
+
   const selectedIndex = items.findIndex((it) => it.task.id === selected);
   const current = selectedIndex >= 0 ? items[selectedIndex] : undefined;
 

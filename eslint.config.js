@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 const nodeBuiltins = [
   'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
@@ -121,6 +122,28 @@ export default tseslint.config(
     files: ['bench/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: top('test'), message: 'benchmarks must not depend on test code.' }] }],
+    },
+  },
+  {
+    // The browser app: hooks rules, and none of the server's modules or Node's built-ins (they would not run there).
+    files: ['src/web/**/*.ts', 'src/web/**/*.tsx'],
+    ignores: ['src/web/vite.config.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...nodeBuiltins.map((name) => ({ name, message: 'src/web runs in the browser: no Node built-ins.' })),
+          { name: 'pg', message: 'src/web talks to the API, never to Postgres.' },
+          { name: 'kysely', message: 'src/web talks to the API, never to Postgres.' },
+        ],
+        patterns: [
+          { group: ['node:*'], message: 'src/web runs in the browser: no Node built-ins.' },
+          { group: ['@temporalio/*'], message: 'src/web talks to the API, never to Temporal.' },
+          { group: ['**/db', '**/db/**', '**/src/api/**', '**/src/services/**', '**/src/config/**', '**/activities/**', '**/workflows/**'], message: 'src/web may not import server code.' },
+        ],
+      }],
     },
   },
 );

@@ -14,6 +14,17 @@ export interface UsersTable {
   role: Role;
   created_at: Generated<Date>;
   disabled_at: NullableTimestamp;
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface SessionsTable {
+  id: Generated<string> & Id;
+  id_hash: string;
+  user_id: RefId;
+  created_at: Generated<Date>;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  last_seen_at: Generated<Date>;
+  revoked_at: NullableTimestamp;
 }
 
 export interface ApiTokensTable {
@@ -168,6 +179,7 @@ export interface WebhookDeliveriesTable {
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
   articles: ArticlesTable;
   claims: ClaimsTable;
   sources: SourcesTable;

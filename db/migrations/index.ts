@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-initial.ts';
 import * as m0004 from './0004-webhooks.ts';
 import * as m0005 from './0005-claims-text-search.ts';
+import * as m0006 from './0006-web-sessions.ts';
 
 // Explicit, ordered index: a migration is listed here once and never edited after it lands.
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0004-webhooks': m0004,
   '0005-claims-text-search': m0005,
+  '0006-web-sessions': m0006,
 };

@@ -25,17 +25,40 @@ const DUE_KEY = sql<Date>`coalesce(t.due_at, 'infinity'::timestamptz)`;
 
 export type QueueRow = TaskRow & { rank: number; due_key: Date };
 
+export const QUEUE_FILTERS = ['mine', 'unassigned', 'open', 'overdue'] as const;
+export type QueueFilter = (typeof QUEUE_FILTERS)[number];
+
 /**
- * Open tasks of one kind plus those `userName` holds, most urgent first. Four-eyes: an approver never
- * sees the approval of their own verdict. `after` is the (rank, due key, id) of the last row served.
+ * Tasks of one kind, most urgent first. Without a filter: open tasks plus those `userName` holds; `mine`: claimed by
+ * `userName`; `unassigned`: open only; `open`: open or claimed by anyone; `overdue`: open or claimed past due.
+ * Four-eyes: an approver never sees the approval of their own verdict. `after` is the (rank, due key, id) of the
+ * last row served.
  */
-export async function queueTasks(db: DbOrTrx, q: { kind: TaskKind; userName: string; after: readonly [number, string, string] | null; limit: number }): Promise<QueueRow[]> {
+export async function queueTasks(
+  db: DbOrTrx,
+  q: { kind: TaskKind; userName: string; filter?: QueueFilter; priority?: Priority; after: readonly [number, string, string] | null; limit: number },
+): Promise<QueueRow[]> {
   let query = db
     .selectFrom('review_tasks as t')
     .selectAll('t')
     .select([PRIORITY_RANK.as('rank'), DUE_KEY.as('due_key')])
     .where('t.kind', '=', q.kind)
-    .where((eb) => eb.or([eb('t.status', '=', 'open'), eb.and([eb('t.status', '=', 'claimed'), eb('t.assignee', '=', q.userName)])]));
+    .where((eb) => {
+      const mineClaimed = eb.and([eb('t.status', '=', 'claimed'), eb('t.assignee', '=', q.userName)]);
+      switch (q.filter) {
+        case 'mine':
+          return mineClaimed;
+        case 'unassigned':
+          return eb('t.status', '=', 'open');
+        case 'open':
+          return eb('t.status', 'in', ['open', 'claimed']);
+        case 'overdue':
+          return eb.and([eb('t.status', 'in', ['open', 'claimed']), eb('t.due_at', '<', sql<Date>`now()`)]);
+        default:
+          return eb.or([eb('t.status', '=', 'open'), mineClaimed]);
+      }
+    });
+  if (q.priority) query = query.where('t.priority', '=', q.priority);
   if (q.kind === 'approval') query = query.where((eb) => eb.or([eb('t.reviewer', 'is', null), eb('t.reviewer', '!=', q.userName)]));
   if (q.after) query = query.where(sql<boolean>`(${PRIORITY_RANK}, ${DUE_KEY}, t.id) > (${q.after[0]}::int, ${q.after[1]}::timestamptz, ${q.after[2]}::bigint)`);
   return query.orderBy(PRIORITY_RANK).orderBy(DUE_KEY).orderBy('t.id').limit(q.limit).execute();

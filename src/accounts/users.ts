@@ -13,18 +13,18 @@ export interface ApiUser {
   createdAt: string;
 }
 
-export type AuthErrorCode = 'user_exists' | 'user_not_found' | 'token_not_found' | 'invalid_role' | 'invalid_name';
+export type AuthErrorCode = 'user_exists' | 'user_not_found' | 'token_not_found' | 'invalid_role' | 'invalid_name' | 'invalid_password';
 
 export class AuthError extends Error {
   /** The input at fault, for the input errors. */
-  readonly field: 'name' | 'role' | null;
+  readonly field: 'name' | 'role' | 'password' | null;
   constructor(
     readonly code: AuthErrorCode,
     message: string,
   ) {
     super(message);
     this.name = 'AuthError';
-    this.field = code === 'invalid_name' ? 'name' : code === 'invalid_role' ? 'role' : null;
+    this.field = code === 'invalid_name' ? 'name' : code === 'invalid_role' ? 'role' : code === 'invalid_password' ? 'password' : null;
   }
 }
 
@@ -92,6 +92,8 @@ export interface Principal {
   user: ApiUser;
   tokenId: string;
   actor: Actor;
+  /** Set when the request was authenticated by the web app's session cookie instead of a bearer token. */
+  sessionId?: string;
 }
 
 /** Resolves a bearer token to its user; null for unknown, revoked or disabled. */

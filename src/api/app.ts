@@ -1,3 +1,5 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -20,6 +22,12 @@ import { sourceRoutes } from './routes/sources.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { userRoutes } from './routes/users.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { articlePreviewRoutes } from './routes/article-preview.ts';
+import { claimEvidenceRoutes } from './routes/claim-evidence.ts';
+import { cookieAuthenticator, sessionSettings } from './session.ts';
+import { APP_CSP, DOCS_CSP, registerWebApp } from './web-app.ts';
 
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 export const MAX_HEADER_BYTES = 128 * 1024;
@@ -42,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = createMetrics(deps.db);
   const hub = new EventHub(deps.databaseUrl, deps.log);
   const limiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
+  const byCookie = cookieAuthenticator(deps.db, sessionSettings(deps.config));
   const ctx: RouteContext = {
     deps,
     metrics,
@@ -49,7 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter,
     publisher: { name: deps.config.PUBLISHER_NAME, url: deps.config.PUBLISHER_URL },
     access: (rule) => {
-      const check = requireRole(deps.db, limiter, rule);
+      const check = requireRole(deps.db, limiter, rule, byCookie);
       return async (req, reply) => {
         try {
           await check(req, reply);
@@ -79,6 +88,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await hub.close();
   });
 
+  await app.register(fastifyCookie);
+  // Security headers on every response; the CSP is set below so a route can replace it with its own.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: false,
+    // HSTS only where the service is reached over TLS; on http://localhost it would only confuse a later https setup.
+    strictTransportSecurity: deps.config.NODE_ENV === 'production',
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    void reply.header('content-security-policy', APP_CSP);
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -93,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   await app.register(healthRoutes(deps));
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
@@ -110,6 +129,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sourceRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(userRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
+  await app.register(adminRoutes(ctx));
+  await app.register(articlePreviewRoutes(ctx));
+  await app.register(claimEvidenceRoutes(ctx));
+  await registerWebApp(app as unknown as FastifyInstance, deps.options?.webDist);
 
   // Routes keep their zod typing inside; callers only need the plain instance (inject, listen, close).
   return app as unknown as FastifyInstance;

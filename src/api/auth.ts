@@ -46,13 +46,14 @@ export function bearerToken(req: FastifyRequest): string | null {
 const unauthorized = (detail: string) => new HttpProblem(401, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="claimdesk"' } });
 
 /** An onRequest hook (before the body is even read) enforcing one route's access rule. Admins may do anything. */
-export function requireRole(db: DbOrTrx, limiter: RateLimiter, access: Access) {
+export function requireRole(db: DbOrTrx, limiter: RateLimiter, access: Access, byCookie?: (req: FastifyRequest) => Promise<Principal | null>) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     req.principal = null;
     if (access === 'public') return;
     const token = bearerToken(req);
-    if (!token) throw unauthorized('missing bearer token: send Authorization: Bearer <token>');
-    const principal = await authenticate(db, token);
+    // A bearer token wins over a cookie; the cookie path checks its own session and the request's Origin.
+    const principal = token ? await authenticate(db, token) : ((await byCookie?.(req)) ?? null);
+    if (!token && !principal) throw unauthorized('missing bearer token: send Authorization: Bearer <token>');
     if (!principal) throw unauthorized('invalid or revoked token');
     const retryAfter = limiter.take(principal.tokenId);
     if (retryAfter !== null) {

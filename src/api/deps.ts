@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../logging/logger.ts';
 import type { Db } from '../../db/index.ts';
 import type { Config } from '../config/index.ts';
+import type { Role } from '../domain/types.ts';
 import type { ClaimWorkflows } from '../claims-client/claim-workflows.ts';
 
 export interface AppDeps {
@@ -13,6 +14,11 @@ export interface AppDeps {
   log: Logger;
   /** The SSE hub opens its own LISTEN connection with this. */
   databaseUrl: string;
-  /** Overrides for tests: SSE heartbeat interval, dashboard cache lifetime. */
-  options?: { heartbeatMs?: number; dashboardCacheMs?: number };
+  /** Overrides for tests: SSE heartbeat interval, dashboard cache lifetime; demo mode from `claimdesk start`; where the built web app is (tests). */
+  options?: { heartbeatMs?: number; dashboardCacheMs?: number; demo?: DemoMode | null; webDist?: string };
+}
+
+/** Set only by `claimdesk start` in demo mode: the sign-in page may then list these demo users with their passwords. */
+export interface DemoMode {
+  users: { name: string; role: Role; password: string }[];
 }

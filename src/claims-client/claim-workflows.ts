@@ -59,6 +59,8 @@ export interface ClaimWorkflows {
   act(claimId: string, action: TaskAction): Promise<TaskActionResult>;
   requestCorrection(claimId: string, actor: Actor, reason: string): Promise<{ workflowId: string }>;
   liveState(claimId: string): Promise<ClaimLiveState>;
+  /** The review policy every workflow started here runs with (shown read-only to admins). */
+  readonly policy: ReviewPolicy;
 }
 
 /** The one way the API and CLI drive claim workflows: starts are idempotent, human steps are Updates. */
@@ -113,6 +115,7 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
   }
 
   return {
+    policy,
     startArticleIntake(articleId) {
       const input: ArticleIntakeInput = { articleId, policy };
       return startOnce('articleIntakeWorkflow', articleWorkflowId(articleId), [input]);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +7,8 @@ import type { Db } from '../../db/index.ts';
 import { countArticles } from '../../db/repositories/articles.ts';
 import { findUserByName } from '../../db/repositories/users.ts';
 import { authenticate, createUser, issueToken } from '../accounts/users.ts';
+import { verifyPassword } from '../accounts/passwords.ts';
+import { setUserPassword } from '../accounts/user-admin.ts';
 import type { Role } from '../domain/types.ts';
 import type { Logger } from '../logging/logger.ts';
 
@@ -25,39 +28,61 @@ const demoArticleSchema = z.object({
   publishedAt: z.string().optional(),
 });
 
+export interface DemoUser {
+  name: string;
+  role: Role;
+  token: string;
+  /** Web sign-in password; generated once, kept beside the token. */
+  password: string;
+}
+
 export interface DemoSeedResult {
-  users: { name: string; role: Role; token: string }[];
+  users: DemoUser[];
   article: { id: string; workflowId: string; created: boolean };
 }
 
+/** The state file held `{ name: token }` before demo passwords existed; both shapes are read. */
+const savedSchema = z.record(z.string(), z.union([z.string(), z.object({ token: z.string(), password: z.string().optional() })]));
+
 /**
- * Demo users keep their tokens across starts: tokens are stored hashed, so the plain values live in a
- * private file in the state directory and are reused while they still authenticate.
+ * Demo users keep their tokens and passwords across starts: both are stored hashed, so the plain values live in a
+ * private (0600) file in the state directory and are reused while they still work.
  */
-async function demoTokens(db: Db, stateDir: string): Promise<DemoSeedResult['users']> {
+export async function prepareDemoUsers(db: Db, stateDir: string): Promise<DemoUser[]> {
   const file = path.join(stateDir, 'demo-tokens.json');
-  const saved: Record<string, string> = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
-  const users: DemoSeedResult['users'] = [];
+  const parsed = existsSync(file) ? savedSchema.safeParse(JSON.parse(readFileSync(file, 'utf8'))) : null;
+  const saved = parsed?.success ? parsed.data : {};
+  const users: DemoUser[] = [];
   for (const { name, role } of DEMO_USERS) {
-    const previous = saved[name];
-    const principal = previous ? await authenticate(db, previous) : null;
+    const entry = saved[name];
+    const previous = typeof entry === 'string' ? { token: entry, password: undefined } : entry;
+    const principal = previous ? await authenticate(db, previous.token) : null;
+    let token: string;
+    let userRole: Role;
     if (previous && principal?.user.name === name) {
-      users.push({ name, role: principal.user.role, token: previous });
-      continue;
+      token = previous.token;
+      userRole = principal.user.role;
+    } else {
+      const exists = await findUserByName(db, name);
+      const created = exists ? await issueToken(db, { name, label: 'demo' }) : await createUser(db, { name, role, label: 'demo' });
+      token = created.token;
+      userRole = created.user.role;
     }
-    const exists = await findUserByName(db, name);
-    const { token, user } = exists ? await issueToken(db, { name, label: 'demo' }) : await createUser(db, { name, role, label: 'demo' });
-    users.push({ name, role: user.role, token });
+    const password = previous?.password ?? randomBytes(9).toString('base64url');
+    // The database may be new (or the password reset by an admin) while the file remains: make them agree again.
+    const row = await findUserByName(db, name);
+    if (!(await verifyPassword(password, row?.password_hash ?? null))) await setUserPassword(db, { name }, password);
+    users.push({ name, role: userRole, token, password });
   }
   mkdirSync(stateDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(Object.fromEntries(users.map((u) => [u.name, u.token])), null, 2), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify(Object.fromEntries(users.map((u) => [u.name, { token: u.token, password: u.password }])), null, 2), { mode: 0o600 });
   chmodSync(file, 0o600);
   return users;
 }
 
 /** Demo users, the demo evidence library and the demo article; each step is idempotent, so restarts add nothing. */
-export async function seedDemo(opts: { app: FastifyInstance; db: Db; stateDir: string; article: unknown; log: Logger }): Promise<DemoSeedResult> {
-  const users = await demoTokens(opts.db, opts.stateDir);
+export async function seedDemo(opts: { app: FastifyInstance; db: Db; users: DemoUser[]; article: unknown; log: Logger }): Promise<DemoSeedResult> {
+  const users = opts.users;
   const { seedDemoSources } = await import('./demo-sources.ts');
   const sources = await seedDemoSources(opts.db);
   opts.log.info({ sources }, 'demo evidence library loaded');

@@ -119,13 +119,21 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     await pg.stop();
   }
 }
+const usersIo = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s), readStdin: terminalIo.readStdin };
 const users = program.command('users').description('manage API users and tokens (tokens are stored hashed and shown once)');
 users
   .command('add')
   .description('create a user and print their API token, alone on stdout')
   .requiredOption('--name <name>', 'user name (shown as assignee and reviewer)')
   .requiredOption('--role <role>', 'fact_checker, editor or admin')
-  .action((opts: { name: string; role: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersAdd(db, opts, terminalIo))));
+  .option('--password-stdin', 'also set a web sign-in password, read from stdin (never from argv)')
+  .action((opts: { name: string; role: string; passwordStdin?: boolean }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersAdd(db, opts, usersIo))));
+users
+  .command('set-password')
+  .description("set or reset a user's web sign-in password, read from stdin; ends their open web sessions")
+  .requiredOption('--name <name>', 'user name')
+  .option('--password-stdin', 'read the password from stdin (required: passwords never go in argv)')
+  .action((opts: { name: string; passwordStdin?: boolean }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersSetPassword(db, opts, usersIo))));
 users
   .command('token')
   .description('issue another token for an existing user, printed alone on stdout')

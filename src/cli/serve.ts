@@ -11,7 +11,8 @@ import type { Logger } from '../logging/logger.ts';
 import { portAnswers } from '../services/net.ts';
 import { assertPortFree, connectTemporal, createTemporalClient, migrate, provisionDatabase, provisionOwnTemporal } from '../services/runtime.ts';
 import { createWorker, installRuntime } from '../worker/index.ts';
-import { seedDemo, type DemoSeedResult } from './demo.ts';
+import { prepareDemoUsers, seedDemo, type DemoSeedResult } from './demo.ts';
+import type { DemoMode } from '../api/deps.ts';
 
 type Stop = () => Promise<void>;
 
@@ -92,9 +93,9 @@ async function startWorker(config: Config, log: Logger, db: Db, address: string,
   return metricsPort || null;
 }
 
-async function startApi(config: Config, log: Logger, db: Db, databaseUrl: string, client: Client, life: Lifecycle): Promise<FastifyInstance> {
+async function startApi(config: Config, log: Logger, db: Db, databaseUrl: string, client: Client, life: Lifecycle, demo: DemoMode | null = null): Promise<FastifyInstance> {
   const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE });
-  const app = await buildApp({ db, temporal: client, claimWorkflows, config, log, databaseUrl });
+  const app = await buildApp({ db, temporal: client, claimWorkflows, config, log, databaseUrl, options: { demo } });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
@@ -116,6 +117,8 @@ function demoLines(demo: DemoSeedResult | null): string[] {
   return [
     '  Demo users (tokens are kept in the state directory and reused on the next start):',
     ...demo.users.map((u) => `    ${u.role.padEnd(13)} ${u.name.padEnd(8)} ${u.token}`),
+    '  Demo sign-in for the web app (name / password, also listed on its sign-in page):',
+    ...demo.users.map((u) => `    password ${u.name.padEnd(8)} ${u.password}`),
     `  Demo article: ${demo.article.id} (${demo.article.created ? 'submitted now' : 'already there'}), workflow ${demo.article.workflowId}`,
   ];
 }
@@ -136,8 +139,12 @@ export async function runStart(config: Config, log: Logger, opts: { demo: boolea
     const workerMetricsPort = await startWorker(config, log, db, temporal.address, life);
     const { client, connection } = await createTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
     life.add('temporal client', () => connection.close());
-    const app = await startApi(config, log, db, pg.url, client, life);
-    const demo = opts.demo ? await seedDemo({ app, db, stateDir: config.stateDir, article: JSON.parse(readFileSync(new URL('../../db/seeds/demo-article.json', import.meta.url), 'utf8')) as unknown, log }) : null;
+    // The dashboard links claims to the Temporal UI: the dev server's own unless one is configured.
+    const apiConfig = { ...config, TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? temporal.uiUrl ?? undefined };
+    // Demo users exist before the API listens, so its sign-in page can list them from the first request.
+    const demoUsers = opts.demo ? await prepareDemoUsers(db, config.stateDir) : null;
+    const app = await startApi(apiConfig, log, db, pg.url, client, life, demoUsers ? { users: demoUsers } : null);
+    const demo = demoUsers ? await seedDemo({ app, db, users: demoUsers, article: JSON.parse(readFileSync(new URL('../../db/seeds/demo-article.json', import.meta.url), 'utf8')) as unknown, log }) : null;
     const base = `http://localhost:${config.PORT}`;
     printReady([
       `claimdesk ready in ${((Date.now() - started) / 1000).toFixed(1)}s`,

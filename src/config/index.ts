@@ -53,6 +53,10 @@ export const configSchema = z.object({
     .transform((v) => v === 'true' || v === '1' || v === 'yes')
     .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  // Web sign-in: a session unused this long ends (it ends 7 days after sign-in in any case).
+  SESSION_IDLE_HOURS: z.coerce.number().positive().max(168).default(12),
+  // Base of the Temporal Web UI the dashboard links each claim's workflow to; `claimdesk start` sets its dev server's.
+  TEMPORAL_UI_URL: optionalUrl(['http:', 'https:']),
   // The worker's Temporal SDK metrics (Prometheus); 0 turns them off.
   WORKER_METRICS_PORT: port(9464),
   SHUTDOWN_GRACE_MS: duration.default(10_000),

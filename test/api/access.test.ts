@@ -4,7 +4,7 @@ import { openApiHarness, uniqueArticle, uniqueUser, type ApiHarness } from './su
 
 type Who = 'fact_checker' | 'editor' | 'admin';
 interface RouteCase {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: string;
   body?: unknown;
   allowed: 'public' | 'any' | Who[];
@@ -42,6 +42,19 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/webhooks/999999999/deliveries', allowed: ['editor', 'admin'] },
   { method: 'GET', url: '/api/me', allowed: 'any' },
   { method: 'POST', url: '/api/users', body: {}, allowed: ['admin'] },
+  { method: 'POST', url: '/api/session', body: {}, allowed: 'public' },
+  { method: 'DELETE', url: '/api/session', allowed: 'public' },
+  { method: 'GET', url: '/api/session/demo', allowed: 'public' },
+  { method: 'GET', url: '/api/users', allowed: ['admin'] },
+  { method: 'PATCH', url: '/api/users/999999999', body: { role: 'editor' }, allowed: ['admin'] },
+  { method: 'POST', url: '/api/users/999999999/password', body: { password: 'long-enough-password' }, allowed: ['admin'] },
+  { method: 'GET', url: '/api/users/999999999/tokens', allowed: ['admin'] },
+  { method: 'POST', url: '/api/users/999999999/tokens', body: {}, allowed: ['admin'] },
+  { method: 'DELETE', url: '/api/tokens/999999999', allowed: ['admin'] },
+  { method: 'GET', url: '/api/policy', allowed: ['admin'] },
+  { method: 'POST', url: '/api/articles/preview', body: {}, allowed: 'any' },
+  { method: 'POST', url: '/api/claims/999999999/evidence', body: {}, allowed: 'any' },
+  { method: 'PATCH', url: '/api/claims/999999999/evidence/999999999', body: { stance: 'context' }, allowed: 'any' },
   { method: 'GET', url: '/healthz', allowed: 'public' },
   { method: 'GET', url: '/claims/999999999', allowed: 'public' },
   { method: 'GET', url: '/claims', allowed: 'public' },

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { createUser } from '../../src/accounts/users.ts';
+import type { DemoMode } from '../../src/api/deps.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
@@ -30,7 +32,7 @@ export async function uniqueUser(env: TestEnv, role: Role, prefix: string = role
   return { name, token };
 }
 
-export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy; demo?: DemoMode; log?: Logger; webDist?: string } = {}): Promise<ApiHarness> {
   const env = await openTestEnv();
   const taskQueue = uniqueTaskQueue('api');
   const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
@@ -41,9 +43,9 @@ export async function openApiHarness(opts: { worker?: boolean; config?: Record<s
     temporal: env.client,
     claimWorkflows,
     config,
-    log: testLogger,
+    log: opts.log ?? testLogger,
     databaseUrl: env.databaseUrl,
-    options: { heartbeatMs: opts.heartbeatMs ?? 15_000, dashboardCacheMs: opts.dashboardCacheMs ?? 0 },
+    options: { heartbeatMs: opts.heartbeatMs ?? 15_000, dashboardCacheMs: opts.dashboardCacheMs ?? 0, demo: opts.demo ?? null, ...(opts.webDist ? { webDist: opts.webDist } : {}) },
   });
   const users = {
     fact_checker: await uniqueUser(env, 'fact_checker', 'fc'),

@@ -36,6 +36,10 @@ function tokensFrom(output: string): Record<string, string> {
   return Object.fromEntries([...output.matchAll(/^\s+(fact_checker|editor|admin)\s+(\w+)\s+(cdk_\S+)$/gm)].map((m) => [m[2] ?? '', m[3] ?? '']));
 }
 
+function passwordsFrom(output: string): Record<string, string> {
+  return Object.fromEntries([...output.matchAll(/^\s+password\s+(\w+)\s+(\S+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+}
+
 describe('`claimdesk start` (what `npm start` runs)', () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'claimdesk-start-'));
   const dbName = `${inject('runDatabaseName')}_start`;
@@ -69,6 +73,15 @@ describe('`claimdesk start` (what `npm start` runs)', () => {
     expect(out).toContain(`UI: http://localhost:${env.TEMPORAL_UI_PORT}`);
     const tokens = tokensFrom(out);
     expect(Object.keys(tokens).sort()).toEqual(['admin', 'ana', 'ben', 'carla', 'dev']);
+
+    // Demo users get web passwords, listed by the sign-in page's demo route and accepted by sign-in.
+    const passwords = passwordsFrom(out);
+    expect(Object.keys(passwords).sort()).toEqual(['admin', 'ana', 'ben', 'carla', 'dev']);
+    const demoList = (await (await fetch(`http://127.0.0.1:${env.PORT}/api/session/demo`)).json()) as { demo: boolean; users: { name: string; password: string }[] };
+    expect(demoList.demo).toBe(true);
+    expect(Object.fromEntries(demoList.users.map((u) => [u.name, u.password]))).toEqual(passwords);
+    const signIn = await fetch(`http://127.0.0.1:${env.PORT}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ana', password: passwords.ana }) });
+    expect(signIn.status).toBe(200);
 
     const health = await fetch(`http://127.0.0.1:${env.PORT}/healthz`);
     expect(health.status).toBe(200);
@@ -106,6 +119,7 @@ describe('`claimdesk start` (what `npm start` runs)', () => {
       await untilReady(second);
       expect(second.output()).toContain('already there');
       expect(tokensFrom(second.output())).toEqual(tokens);
+      expect(passwordsFrom(second.output())).toEqual(passwords);
       expect(await counts()).toEqual(before);
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);

@@ -6,6 +6,7 @@ import { medianTimeToVerdictSeconds, verdictsPerDay } from '../../../db/reposito
 import { CLAIM_STATUSES, TASK_KINDS } from '../../domain/types.ts';
 import { taskSchema, toTask } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
+import { computeDashboardExtras, dashboardExtrasShape } from '../dashboard-extras.ts';
 
 const seconds = z.number().nullable().describe('seconds; null when there is no data yet');
 
@@ -28,6 +29,7 @@ const dashboardSchema = z
     ),
     reviewerLoad: z.array(z.object({ assignee: z.string(), review: z.number().int(), approval: z.number().int(), total: z.number().int() })),
     throughputPerDay: z.array(z.object({ day: z.string(), verdicts: z.number().int() })),
+    ...dashboardExtrasShape,
   })
   .meta({ id: 'Dashboard' });
 
@@ -98,6 +100,7 @@ export function dashboardRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       stages,
       reviewerLoad: [...load.values()].sort((a, b) => b.total - a.total || a.assignee.localeCompare(b.assignee)),
       throughputPerDay,
+      ...(await computeDashboardExtras(db, { days, maxEscalations: ctx.deps.claimWorkflows.policy.maxEscalations, temporalUiUrl: ctx.deps.config.TEMPORAL_UI_URL ?? null, namespace: ctx.deps.config.TEMPORAL_NAMESPACE })),
     };
   }
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { claimsByIds, getClaim } from '../../../db/repositories/claims.ts';
-import { findTask, queueTasks } from '../../../db/repositories/tasks.ts';
+import { findTask, QUEUE_FILTERS, queueTasks } from '../../../db/repositories/tasks.ts';
 import { verdictInputSchema } from '../../domain/review.ts';
-import { CLAIM_STATUSES, TASK_KINDS } from '../../domain/types.ts';
+import { CLAIM_STATUSES, PRIORITIES, TASK_KINDS } from '../../domain/types.ts';
 import type { TaskAction } from '../../claims-client/claim-workflows.ts';
 import { hasRole, TASK_ROLE } from '../../domain/roles.ts';
 import { principalOf } from '../auth.ts';
@@ -47,7 +47,13 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['tasks'],
           summary: 'Open tasks and your own claimed ones, most urgent first (review: fact-checkers; approval: editors)',
-          querystring: pageQuery.extend({ kind: z.enum(TASK_KINDS).optional() }),
+          querystring: pageQuery.extend({
+            kind: z.enum(TASK_KINDS).optional(),
+            // No filter: open tasks and your own claimed ones. mine: claimed by you; unassigned: open only;
+            // open: open and claimed by anyone (shows who holds what); overdue: open or claimed past due.
+            filter: z.enum(QUEUE_FILTERS).optional(),
+            priority: z.enum(PRIORITIES).optional(),
+          }),
           response: { 200: page(queueItem) },
         },
       },
@@ -57,7 +63,7 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         const role = TASK_ROLE[kind];
         if (!hasRole(me.user.role, [role])) throw new HttpProblem(403, `the ${kind} queue is for ${role}s; you are ${me.user.role}`);
         const after = decodeCursor(req.query.cursor, ['number', 'string', 'string']) as [number, string, string] | null;
-        const rows = await queueTasks(db, { kind, userName: me.user.name, after, limit: req.query.limit + 1 });
+        const rows = await queueTasks(db, { kind, userName: me.user.name, filter: req.query.filter, priority: req.query.priority, after, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [Number(r.rank), r.due_key instanceof Date ? (Number.isFinite(r.due_key.getTime()) ? r.due_key.toISOString() : 'infinity') : String(r.due_key), r.id]);
         const claimIds = [...new Set(items.map((t) => t.claim_id))];
         const claims = await claimsByIds(db, claimIds);

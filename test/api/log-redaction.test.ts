@@ -44,7 +44,7 @@ describe('credentials never reach the log', () => {
 
     const text = memory.text();
     expect(text.length).toBeGreaterThan(1000);
-    expect(text).toContain('incoming request');
+    expect(text).toContain('request completed');
     expect(text).toContain('[redacted]');
     for (const secret of [password, newPassword, 'wrong-secret-password-1', token, h.tokens.admin, sessionId]) {
       expect(secret.length).toBeGreaterThan(10);

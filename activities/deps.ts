@@ -19,6 +19,6 @@ export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
   extractionThreshold: 0.5,
   factCheck: { apiKey: null, url: 'https://factchecktools.googleapis.com/v1alpha1/claims:search', timeoutMs: 5000 },
   publisher: { name: 'claimdesk newsroom', url: 'http://localhost:3000' },
-  // Tests and local runs post to receivers on 127.0.0.1.
-  webhooks: { allowPrivate: true },
+  // Safe by default: a caller that wants loopback receivers (the tests) says so.
+  webhooks: { allowPrivate: false },
 };

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { WebhookTargetError, isPrivateAddress, postWebhook } from '../../src/publishing/webhook-target.ts';
 import { waitFor } from '../../src/services/net.ts';
@@ -61,7 +61,7 @@ describe('webhook targets with WEBHOOK_ALLOW_PRIVATE=false', () => {
   let stopWorker: () => Promise<void>;
   beforeAll(async () => {
     h = await openApiHarness({ worker: false, config: { WEBHOOK_ALLOW_PRIVATE: 'false' } });
-    ({ stop: stopWorker } = await startTestWorker(h.env, h.taskQueue, { settings: { ...DEFAULT_ACTIVITY_SETTINGS, webhooks: { allowPrivate: false } } }));
+    ({ stop: stopWorker } = await startTestWorker(h.env, h.taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, webhooks: { allowPrivate: false } } }));
   });
   afterAll(async () => {
     await stopWorker();

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/index.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { buildApp } from '../../src/api/app.ts';
 import { createUser } from '../../src/accounts/users.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
@@ -64,7 +64,7 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
     address: inject('temporalAddress'),
     namespace: 'default',
     taskQueue,
-    deps: { db: scratch.db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS },
+    deps: { db: scratch.db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS },
     workflowBundle: { codePath: inject('workflowBundlePath') },
     shutdownGraceTime: 2000,
   });

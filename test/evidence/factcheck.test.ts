@@ -5,7 +5,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvidenceActivities } from '../../activities/evidence.ts';
-import { DEFAULT_ACTIVITY_SETTINGS, type ActivitySettings } from '../../activities/deps.ts';
+import type { ActivitySettings } from '../../activities/deps.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { DEFAULT_REVIEW_POLICY } from '../../src/domain/review.ts';
 import { createFactCheckProvider, FactCheckError, mapTextualRating, type FactCheckSettings } from '../../src/evidence/index.ts';
 import { openTestEnv, startTestWorker, testLogger, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
@@ -253,7 +254,7 @@ describe('searchFactChecks activity', () => {
     const row = await env.db.insertInto('claims').values({ text, status: 'researching', fingerprint: `${text} ${Math.random()}` }).returning('id').executeTakeFirstOrThrow();
     return row.id;
   }
-  const activitiesWith = (factCheck: ActivitySettings['factCheck']) => createEvidenceActivities({ db: env.db, log: testLogger, settings: { ...DEFAULT_ACTIVITY_SETTINGS, factCheck } });
+  const activitiesWith = (factCheck: ActivitySettings['factCheck']) => createEvidenceActivities({ db: env.db, log: testLogger, settings: { ...TEST_ACTIVITY_SETTINGS, factCheck } });
 
   it('is skipped, with no network, when no API key is configured', async () => {
     const before = requests.length;
@@ -296,7 +297,7 @@ describe('searchFactChecks activity', () => {
 describe('fact-check lookups inside the claim workflow (real worker and Temporal server)', () => {
   async function runClaimWorkflow(factCheck: FactCheckSettings, text: string) {
     const taskQueue = uniqueTaskQueue('evidence-factcheck');
-    const worker = await startTestWorker(env, taskQueue, { settings: { ...DEFAULT_ACTIVITY_SETTINGS, factCheck } });
+    const worker = await startTestWorker(env, taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, factCheck } });
     const claim = await env.db.insertInto('claims').values({ text, status: 'researching', fingerprint: `${text} ${Math.random()}` }).returning('id').executeTakeFirstOrThrow();
     const workflowId = `evidence-factcheck-${claim.id}-${Date.now()}`;
     const handle = await env.client.workflow.start('claimVerificationWorkflow', {

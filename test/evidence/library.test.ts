@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Db } from '../../db/index.ts';
 import { createEvidenceActivities } from '../../activities/evidence.ts';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { createLibraryProvider, sourceInputSchema, upsertSources, type EvidenceQuery } from '../../src/evidence/index.ts';
 import { testLogger } from '../support/env.ts';
 import { openScratchDb } from './scratch-db.ts';
@@ -103,7 +103,7 @@ describe('searchLibrary activity', () => {
 
   it('writes library rows with snippet, score, reason and the post-dating flag, once however often it runs', async () => {
     const claimId = await insertClaim('Border agents recorded about 2.5 million encounters at the southwest border in fiscal year 2023.', new Date('2023-10-01T00:00:00Z'));
-    const activities = createEvidenceActivities({ db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS });
+    const activities = createEvidenceActivities({ db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS });
     const first = await activities.searchLibrary({ claimId });
     expect(first.found).toBeGreaterThan(0);
     const again = await activities.searchLibrary({ claimId });
@@ -120,7 +120,7 @@ describe('searchLibrary activity', () => {
   });
 
   it('fails without retrying for a claim that does not exist', async () => {
-    const activities = createEvidenceActivities({ db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS });
+    const activities = createEvidenceActivities({ db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS });
     await expect(activities.searchLibrary({ claimId: '999999999' })).rejects.toMatchObject({ nonRetryable: true, type: 'ClaimNotFoundError' });
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Db } from '../../db/index.ts';
 import { createEvidenceActivities } from '../../activities/evidence.ts';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { DEFAULT_MATCH_THRESHOLDS, findPriorVerdicts, meaningConflicts } from '../../src/evidence/index.ts';
 import { testLogger } from '../support/env.ts';
 import { openScratchDb } from './scratch-db.ts';
@@ -118,7 +118,7 @@ describe('matchPriorVerdicts activity', () => {
     const lookalike = await insertClaim('Sylvania built 12 new prisons between 2015 and 2020.', 'verdict_recorded');
     await rate(lookalike, 'true');
     const claimId = await insertClaim('Between 2015 and 2020, Freedonia built 12 new prisons.');
-    const activities = createEvidenceActivities({ db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS });
+    const activities = createEvidenceActivities({ db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS });
 
     const first = await activities.matchPriorVerdicts({ claimId });
     const second = await activities.matchPriorVerdicts({ claimId });
@@ -145,7 +145,7 @@ describe('matchPriorVerdicts activity', () => {
 
   it('finds nothing for a claim with no rated look-alike', async () => {
     const claimId = await insertClaim('Zanzibar exported 4 tonnes of cloves to Norway in 1987.');
-    const activities = createEvidenceActivities({ db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS });
+    const activities = createEvidenceActivities({ db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS });
     await expect(activities.matchPriorVerdicts({ claimId })).resolves.toEqual({ suggestions: 0, probableDuplicates: 0 });
   });
 });

@@ -2,7 +2,7 @@
 // Usage: node --import tsx test/reliability/worker-process.ts <temporalAddress> <databaseUrl> <taskQueue> <workflowBundlePath>
 import { pino } from 'pino';
 import { createDb } from '../../db/index.ts';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/index.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { createWorker, installRuntime } from '../../src/worker/index.ts';
 
 const [address, databaseUrl, taskQueue, bundlePath] = process.argv.slice(2);
@@ -17,7 +17,7 @@ const { worker, connection } = await createWorker({
   address,
   namespace: 'default',
   taskQueue,
-  deps: { db, log, settings: DEFAULT_ACTIVITY_SETTINGS },
+  deps: { db, log, settings: TEST_ACTIVITY_SETTINGS },
   workflowBundle: { codePath: bundlePath },
   shutdownGraceTime: 5000,
 });

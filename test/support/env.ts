@@ -3,7 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
-import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps } from '../../activities/index.ts';
+import type { ActivityDeps } from '../../activities/index.ts';
+import { TEST_ACTIVITY_SETTINGS } from './activity-settings.ts';
 import { createWorker, installRuntime } from '../../src/worker/index.ts';
 import { testLogger } from './error-logs.ts';
 import { fileDatabaseUrl } from './test-database.ts';
@@ -50,7 +51,7 @@ export async function startTestWorker(env: TestEnv, taskQueue: string, deps: Par
     address: env.temporalAddress,
     namespace: 'default',
     taskQueue,
-    deps: { db: env.db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS, ...deps },
+    deps: { db: env.db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS, ...deps },
     workflowBundle: { codePath: inject('workflowBundlePath') },
     shutdownGraceTime: 2000,
   });

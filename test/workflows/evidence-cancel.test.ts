@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { createEvidenceActivities } from '../../activities/evidence.ts';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import type { ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import { testLogger, type TestEnv } from '../support/env.ts';
@@ -65,14 +65,14 @@ describe('evidence activities stop when cancelled', () => {
 
   it('the slow provider does write its review when nothing is cancelled', async () => {
     const claimId = await insertClaim(env.db);
-    const activities = createEvidenceActivities({ db: env.db, log: testLogger, settings: { ...DEFAULT_ACTIVITY_SETTINGS, factCheck: factCheck() } });
+    const activities = createEvidenceActivities({ db: env.db, log: testLogger, settings: { ...TEST_ACTIVITY_SETTINGS, factCheck: factCheck() } });
     await expect(activities.searchFactChecks({ claimId })).resolves.toEqual({ found: 1 });
     expect(await factCheckRows(claimId)).toBe(1);
   });
 
   it('an activity cancelled mid-lookup aborts the request and throws the cancellation', async () => {
     const claimId = await insertClaim(env.db);
-    const activities = createEvidenceActivities({ db: env.db, log: testLogger, settings: { ...DEFAULT_ACTIVITY_SETTINGS, factCheck: factCheck() } });
+    const activities = createEvidenceActivities({ db: env.db, log: testLogger, settings: { ...TEST_ACTIVITY_SETTINGS, factCheck: factCheck() } });
     const mock = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR', () => undefined) });
     const before = { hits, aborted };
     const running = mock.run(activities.searchFactChecks, { claimId }).catch((e: unknown) => e);

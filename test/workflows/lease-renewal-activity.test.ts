@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/deps.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { createReviewActivities } from '../../activities/review.ts';
 import { openTestEnv, testLogger, type TestEnv } from '../support/env.ts';
 import { insertClaim } from './support.ts';
@@ -15,7 +15,7 @@ describe('renewTaskLease activity', () => {
   });
 
   it('only moves a held lease forward: a late retry neither shortens a newer lease nor touches a task no longer held', async () => {
-    const { renewTaskLease } = createReviewActivities({ db: env.db, log: testLogger, settings: DEFAULT_ACTIVITY_SETTINGS });
+    const { renewTaskLease } = createReviewActivities({ db: env.db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS });
     const claimId = await insertClaim(env.db);
     const base = Date.now();
     const task = await env.db

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { createDb } from '../../db/index.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
-import { DEFAULT_ACTIVITY_SETTINGS } from '../../activities/index.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { freePort } from '../../src/services/net.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../../src/services/postgres.ts';
@@ -36,7 +36,7 @@ const taskQueue = `record-histories-${Date.now().toString(36)}`;
 let exitCode = 0;
 try {
   await migrateToLatest(db);
-  const { worker, connection: workerConnection } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue, deps: { db, log: quiet, settings: DEFAULT_ACTIVITY_SETTINGS }, shutdownGraceTime: 2000 });
+  const { worker, connection: workerConnection } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue, deps: { db, log: quiet, settings: TEST_ACTIVITY_SETTINGS }, shutdownGraceTime: 2000 });
   const running = worker.run();
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });

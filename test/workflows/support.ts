@@ -1,7 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
-import { DEFAULT_ACTIVITY_SETTINGS, type ActivitySettings } from '../../activities/deps.ts';
+import type { ActivitySettings } from '../../activities/deps.ts';
+import { TEST_ACTIVITY_SETTINGS } from '../support/activity-settings.ts';
 import type { Db } from '../../db/index.ts';
 import { claimFingerprint } from '../../src/domain/fingerprint.ts';
 import type { Actor, ReviewPolicy } from '../../src/domain/review.ts';
@@ -37,7 +38,7 @@ export function useWorkflowWorker(
   let stopWorker: (() => Promise<void>) | undefined;
   let server: Server | undefined;
   beforeAll(async () => {
-    let factCheck = DEFAULT_ACTIVITY_SETTINGS.factCheck;
+    let factCheck = TEST_ACTIVITY_SETTINGS.factCheck;
     if (options.factCheckServer) {
       const listening = createServer(options.factCheckServer.handler);
       server = listening;
@@ -46,7 +47,7 @@ export function useWorkflowWorker(
       factCheck = { apiKey: 'test-key', url, timeoutMs: options.factCheckServer.timeoutMs };
     }
     env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue, { settings: { ...DEFAULT_ACTIVITY_SETTINGS, factCheck } }));
+    ({ stop: stopWorker } = await startTestWorker(env, taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, factCheck } }));
     onReady({ env, flows: createClaimWorkflows(env.client, { taskQueue, ...(options.policy ? { policy: options.policy } : {}) }), factCheck });
   });
   afterAll(async () => {

@@ -121,6 +121,22 @@ export function DashboardPage() {
             )}
           </p>
           {scatter.length ? <VerdictScatter points={scatter} p50={p50} p85={p85} label={`Time to verdict for ${scatter.length} claims; p50 ${duration(p50 ?? 0)}, p85 ${duration(p85 ?? 0)}`} /> : null}
+          {d.timeToVerdict?.length ? (
+            <details className="small-text">
+              <summary>The claims in this chart</summary>
+              <ul className="plain-list">
+                {[...d.timeToVerdict]
+                  .sort((a, b) => b.recordedAt.localeCompare(a.recordedAt))
+                  .slice(0, 20)
+                  .map((p) => (
+                    <li key={`${p.claimId}-${p.recordedAt}`}>
+                      <Link to={`/timeline/${p.claimId}`}>Claim {p.claimId}: {duration(p.seconds)}</Link> <span className="muted">{dateTime(p.recordedAt)}</span>{' '}
+                      <WorkflowLink base={d.temporalUiUrl} claimId={p.claimId} />
+                    </li>
+                  ))}
+              </ul>
+            </details>
+          ) : null}
         </section>
         <section aria-labelledby="stages-title" className="card">
           <h2 id="stages-title">Queue time and work time per stage (median)</h2>

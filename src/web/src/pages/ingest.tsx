@@ -1,9 +1,10 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueries } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { Checks, ErrorNote, FieldError, FormError, Highlighted } from '../components.tsx';
 import { label } from '../format.ts';
-import type { ExtractedClaim } from '../types.ts';
+import type { Claim, ExtractedClaim, Page } from '../types.ts';
 
 const FIELDS = ['title', 'body', 'url', 'publisher'];
 
@@ -37,6 +38,13 @@ export function IngestPage() {
     e.preventDefault();
     preview.mutate();
   };
+  // Possible duplicates before anything is saved: earlier claims containing the same words.
+  const similar = useQueries({
+    queries: (previewed?.claims ?? []).map((c) => {
+      const q = c.text.replace(/\s+/g, ' ').trim().slice(0, 80);
+      return { queryKey: ['similar-claims', q], queryFn: () => api<Page<Claim>>(`/api/claims?limit=3&q=${encodeURIComponent(q)}`), staleTime: 60_000 };
+    }),
+  });
   const err = submit.error ?? preview.error;
   const stale = previewed !== null && previewed.body !== body;
 
@@ -108,6 +116,17 @@ export function IngestPage() {
                       {label(c.kind)} · check-worthiness {Math.round(c.score * 100)} / 100{c.claimant ? ` · claimed by ${c.claimant}` : ''}
                     </p>
                     <Checks checks={c.checks} quantities={c.quantities} />
+                    {similar[i]?.data?.items.length ? (
+                      <p className="note">
+                        Possibly already in claimdesk:{' '}
+                        {similar[i]?.data?.items.map((d) => (
+                          <Link key={d.id} to={`/workspace/${d.id}`} className="dup">
+                            {d.text.slice(0, 90)}
+                            {d.text.length > 90 ? '…' : ''} ({label(d.status)})
+                          </Link>
+                        ))}
+                      </p>
+                    ) : null}
                   </li>
                 ))}
               </ol>

@@ -29,8 +29,17 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
+// While a sign-out is under way the pages still on screen must not call the API: a refetch started by a live event
+// would reach the server just after the session ended and fail with a 401 halfway through signing out.
+let signingOut = false;
+
+export function setSigningOut(value: boolean): void {
+  signingOut = value;
+}
+
 export async function api<T>(path: string, opts: { method?: Method; body?: unknown; signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<T> {
   const method = opts.method ?? 'GET';
+  if (signingOut && path !== '/api/session') throw new ApiError(401, 'Signing out.');
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['idempotency-key'] = opts.idempotencyKey ?? crypto.randomUUID();

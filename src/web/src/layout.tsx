@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef, type ReactNode } from 'react';
 import { NavLink, useNavigate } from 'react-router';
-import { api } from './api.ts';
+import { api, setSigningOut } from './api.ts';
 import { useShortcuts } from './keys.ts';
 import { useLiveEvents } from './live.ts';
 import { setShortcutsEnabled, useShortcutsEnabled } from './prefs.ts';
@@ -31,10 +31,15 @@ export function Layout({ children }: { children: ReactNode }) {
 
   const signOut = useMutation({
     mutationFn: () => api<void>('/api/session', { method: 'DELETE' }),
+    onMutate: async () => {
+      setSigningOut(true);
+      await qc.cancelQueries({ predicate: (q) => q.queryKey[0] !== 'session' });
+    },
     onSettled: async () => {
       qc.setQueryData(sessionKey, null);
       qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' });
       await navigate('/signin', { replace: true });
+      setSigningOut(false);
     },
   });
 

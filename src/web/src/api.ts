@@ -39,7 +39,8 @@ export function setSigningOut(value: boolean): void {
 
 export async function api<T>(path: string, opts: { method?: Method; body?: unknown; signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<T> {
   const method = opts.method ?? 'GET';
-  if (signingOut && path !== '/api/session') throw new ApiError(401, 'Signing out.');
+  // An abort, not a 401: a 401 would drop the session at once and show sign-in before the server has ended it.
+  if (signingOut && path !== '/api/session') throw new DOMException('signing out', 'AbortError');
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['idempotency-key'] = opts.idempotencyKey ?? crypto.randomUUID();

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/services/net.ts';
+import { extractClaims } from '../../src/extraction/index.ts';
 import { openApiHarness, uniqueArticle, wholeQueue, type ApiHarness } from './support.ts';
 
 interface Received {
@@ -82,12 +83,15 @@ describe('a claim from submission to a published, webhooked ClaimReview', () => 
     expect(again.statusCode).toBe(202);
     expect(again.json()).toMatchObject({ article: { id: a.article.id }, workflowId: a.workflowId, created: false });
 
-    let claims: { id: string; text: string; status: string; start: number; end: number }[] = [];
+    let claims: { id: string; text: string; status: string; start: number; end: number; score: number; features: string[] }[] = [];
     await waitFor('claims extracted', async () => {
       claims = (await h.req({ method: 'GET', url: `/api/articles/${a.article.id}`, token: h.tokens.fact_checker })).json<{ claims: typeof claims }>().claims;
       return claims.length > 0;
     }, 30_000);
     for (const c of claims) expect(article.body.slice(c.start, c.end)).toBe(c.text);
+    // Each claim says why it was picked: the extractor's own signals for that sentence.
+    for (const c of claims) expect(c.features).toEqual(extractClaims(article.body, { includeBelowThreshold: true }).find((e) => e.start === c.start)?.features);
+    expect(claims.some((c) => c.features.length > 0)).toBe(true);
     const listed = await h.req({ method: 'GET', url: `/api/claims?articleId=${a.article.id}&limit=1`, token: h.tokens.fact_checker });
     const page1 = listed.json<{ items: { id: string }[]; nextCursor: string | null }>();
     expect(page1.items).toHaveLength(1);

@@ -91,6 +91,9 @@ describe('the review flow in a real browser', () => {
     await fc.waitForURL(new RegExp(`/tasks/${taskId}$`));
     await fc.getByRole('heading', { name: 'Verdict', exact: true }).waitFor();
     await expect.poll(() => fc.locator('mark.claim-current').count()).toBe(1);
+    // Why it was picked: the extractor's signals in words, not only a score.
+    await expect.poll(() => fc.locator('dl.facts dt', { hasText: 'Raised by' }).count()).toBe(1);
+    expect((await fc.locator('dl.facts dt:has-text("Raised by") + dd').textContent())?.length).toBeGreaterThan(3);
     claimId = (await (await fetch(`${svc.baseUrl}/api/tasks/${taskId}`, { headers: { authorization: `Bearer ${svc.users.fc.token}` } })).json() as { task: { claimId: string } }).task.claimId;
 
     // Evidence by URL with a quote, then its stance changed in place.

@@ -48,3 +48,46 @@ export function percentile(sorted: number[], p: number): number | null {
   const b = sorted[hi] ?? a;
   return a + (b - a) * (i - lo);
 }
+
+// The extractor's signals, in the words a fact-checker would use. Those that lower a score are listed apart.
+const SIGNALS: Record<string, string> = {
+  number: 'a figure',
+  percentage: 'a percentage',
+  money: 'a sum of money',
+  proportion: 'a proportion',
+  multiplier: 'a multiple ("twice as")',
+  date: 'a date',
+  year: 'a year',
+  superlative: 'a superlative ("record", "highest")',
+  superlative_scope: 'what the superlative is measured against',
+  comparison: 'a comparison',
+  change: 'a change ("rose", "fell")',
+  reported_speech: 'reported speech',
+  attribution: 'a named source',
+  named_entity: 'a named person, place or body',
+  event: 'a verifiable event',
+  causal: 'a cause and effect',
+  quote: 'a quotation',
+  reported_forecast: 'a forecast someone reported',
+  unquantified_quote: 'a quotation with no figure',
+  opinion: 'opinion words',
+  prediction: 'a prediction',
+  hedged_possibility: 'hedging',
+  first_person_plan: 'a promise or plan',
+  short: 'very short',
+  vague: 'vague subject ("this", "it")',
+  caption: 'reads like a caption',
+  site_furniture: 'page furniture',
+  call_to_action: 'a call to action',
+  byline: 'a byline',
+  dateline: 'a dateline',
+  headline: 'a headline',
+  question: 'a question',
+};
+const LOWERING = new Set(['reported_forecast', 'unquantified_quote', 'opinion', 'prediction', 'hedged_possibility', 'first_person_plan', 'short', 'vague', 'caption', 'site_furniture', 'call_to_action', 'byline', 'dateline', 'headline', 'question']);
+
+/** The signals behind a check-worthiness score, split into those that raised it and those that lowered it. */
+export function signals(features: readonly string[]): { raised: string[]; lowered: string[] } {
+  const named = (f: string) => SIGNALS[f] ?? label(f);
+  return { raised: features.filter((f) => !LOWERING.has(f)).map(named), lowered: features.filter((f) => LOWERING.has(f)).map(named) };
+}

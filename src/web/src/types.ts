@@ -54,6 +54,7 @@ export interface Claim {
   claimant: string | null;
   kind: string;
   score: number;
+  features: string[];
   status: ClaimStatus;
   priority: Priority;
   checks: unknown[];

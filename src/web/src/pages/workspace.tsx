@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../api.ts';
 import { Checks, ErrorNote, FieldError, FormError, Highlighted } from '../components.tsx';
-import { dateTime, label, sla, time } from '../format.ts';
+import { dateTime, label, signals, sla, time } from '../format.ts';
 import { useShortcuts } from '../keys.ts';
 import { useSession } from '../session.ts';
 import { useTaskAction } from '../task-actions.ts';
@@ -102,6 +102,7 @@ function Workspace({ claimId, taskId }: { claimId: string; taskId: string | null
     );
   }
   if (!detail.data || !claim) return <p className="loading" role="status">Loading…</p>;
+  const why = signals(claim.features);
   const evidence = detail.data.evidence.filter((e) => e.foundBy !== PRIOR);
   const prior = detail.data.evidence.filter((e) => e.foundBy === PRIOR);
   const s = task ? sla(task.dueAt) : null;
@@ -169,6 +170,18 @@ function Workspace({ claimId, taskId }: { claimId: string; taskId: string | null
           <dl className="facts">
             <dt>Check-worthiness</dt>
             <dd>{Math.round(claim.score * 100)} / 100</dd>
+            {why.raised.length ? (
+              <>
+                <dt>Raised by</dt>
+                <dd>{why.raised.join(', ')}</dd>
+              </>
+            ) : null}
+            {why.lowered.length ? (
+              <>
+                <dt>Lowered by</dt>
+                <dd>{why.lowered.join(', ')}</dd>
+              </>
+            ) : null}
             <dt>Kind</dt>
             <dd>{label(claim.kind)}</dd>
             <dt>Claimant</dt>

@@ -199,7 +199,8 @@ export async function runSourcesImport(file: string, io: SourcesImportIo): Promi
       }
       if (record.fields.length === 1 && (record.fields[0] ?? '').trim() === '') continue;
       rows++;
-      if (record.fields.length !== header.length) fail(record.line, `expected ${header.length} fields, got ${record.fields.length}`);
+      if (record.error) fail(record.line, record.error);
+      else if (record.fields.length !== header.length) fail(record.line, `expected ${header.length} fields, got ${record.fields.length}`);
       else await accept(record.line, csvRow(header, record.fields));
       progress();
     }

@@ -9,13 +9,20 @@ export interface CsvRecord {
 /**
  * RFC 4180 CSV, fed line by line so large files stream: comma-separated, fields optionally in double quotes,
  * "" inside quotes is a literal quote, and quoted fields may contain commas and line breaks. A quote inside an
- * unquoted field is kept as text, as spreadsheet exports do.
+ * unquoted field is kept as text, as spreadsheet exports do; text after a field's closing quote ("ab"cd) is an error,
+ * not silently joined, because it usually means a quote inside the field was not doubled.
+ *
+ * csv-parse was tried in its place (issue 9) and kept out: after one such error it cannot resume at the next record
+ * (the rest of the file becomes one "unclosed quote"), so an import could no longer report every bad row by line.
  */
 export class CsvParser {
   private fields: string[] = [];
   private field = '';
   private inQuotes = false;
   private quotedField = false;
+  /** The current field's closing quote has been read: only a comma or the end of the line may follow. */
+  private closed = false;
+  private error: string | undefined;
   private startLine = 0;
 
   /** Feeds one line (without its line break); returns the record it completes, if any. */
@@ -25,6 +32,8 @@ export class CsvParser {
       this.fields = [];
       this.field = '';
       this.quotedField = false;
+      this.closed = false;
+      this.error = undefined;
     } else {
       this.field += '\n';
     }
@@ -35,12 +44,19 @@ export class CsvParser {
           if (line[i + 1] === '"') {
             this.field += '"';
             i++;
-          } else this.inQuotes = false;
+          } else {
+            this.inQuotes = false;
+            this.closed = true;
+          }
         } else this.field += ch;
       } else if (ch === ',') {
         this.fields.push(this.field);
         this.field = '';
         this.quotedField = false;
+        this.closed = false;
+      } else if (this.closed) {
+        this.error ??= `text after the closing quote of field ${this.fields.length + 1} (write "" for a quote inside a quoted field)`;
+        this.field += ch;
       } else if (ch === '"' && this.field === '' && !this.quotedField) {
         this.inQuotes = true;
         this.quotedField = true;
@@ -50,7 +66,7 @@ export class CsvParser {
     }
     if (this.inQuotes) return null;
     this.fields.push(this.field);
-    return { line: this.startLine, fields: this.fields };
+    return this.error ? { line: this.startLine, fields: this.fields, error: this.error } : { line: this.startLine, fields: this.fields };
   }
 
   /** Call at end of input: a record still open is reported as malformed. */

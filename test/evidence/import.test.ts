@@ -120,6 +120,14 @@ describe('sources import, CSV', () => {
     expect(run.err.join('')).toMatch(/:3: unterminated quoted field/);
   });
 
+  it('refuses a row with text after a closing quote ("ab"cd) at its line, and keeps the rows around it', async () => {
+    const b = base();
+    const file = write(`${randomUUID()}.csv`, ['url,title', `${b}ok,Fine`, `${b}bad,"Half"quoted`, `${b}after,Also fine`].join('\n'));
+    const run = io();
+    await expect(runSourcesImport(file, run.io)).resolves.toEqual({ imported: 2, updated: 0, unchanged: 0, failed: 1 });
+    expect(run.err.join('')).toMatch(/:3: text after the closing quote of field 2/);
+  });
+
   it('refuses a header without url and title, and a missing file', async () => {
     const file = write(`${randomUUID()}.csv`, 'link_text,heading\na,b\n');
     await expect(runSourcesImport(file, io().io)).rejects.toMatchObject({ code: 'bad_header' });
@@ -160,5 +168,8 @@ describe('parseCsv', () => {
     ]);
     expect(parseCsv('a,,"",b')[0]?.fields).toEqual(['a', '', '', 'b']);
     expect(parseCsv('"open\nstill open').at(-1)).toMatchObject({ line: 1, error: expect.stringMatching(/unterminated/) });
+    // Text after a closing quote is not quietly joined to the field ("ab"cd is not abcd): the record says what is wrong.
+    expect(parseCsv('x,"ab"cd,y')[0]).toMatchObject({ line: 1, fields: ['x', 'abcd', 'y'], error: expect.stringMatching(/after the closing quote of field 2/) });
+    expect(parseCsv('"a ""b"" c",d')[0]).toEqual({ line: 1, fields: ['a "b" c', 'd'] });
   });
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/services/net.ts';
 import { extractClaims } from '../../src/extraction/index.ts';
-import { openApiHarness, uniqueArticle, wholeQueue, type ApiHarness } from './support.ts';
+import { openApiHarness, uniqueArticle, waitTask, wholeQueue, type ApiHarness, type ApiTask } from './support.ts';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -32,18 +32,7 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
   return { url: `http://127.0.0.1:${port}/hooks/claimdesk`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-interface Task {
-  id: string;
-  kind: string;
-  status: string;
-  assignee: string | null;
-  round: number;
-}
-interface ClaimDetail {
-  claim: { id: string; status: string };
-  tasks: Task[];
-  verdicts: { id: string; version: number; rating: string }[];
-}
+type Task = ApiTask;
 
 describe('a claim from submission to a published, webhooked ClaimReview', () => {
   let h: ApiHarness;
@@ -62,15 +51,8 @@ describe('a claim from submission to a published, webhooked ClaimReview', () => 
     await receiver.close();
   });
 
-  const detail = async (claimId: string) => (await h.req({ method: 'GET', url: `/api/claims/${claimId}`, token: h.tokens.editor })).json<ClaimDetail>();
-  async function openTask(claimId: string, kind: 'review' | 'approval', notIds: string[] = []): Promise<Task> {
-    let found: Task | undefined;
-    await waitFor(`${kind} task for claim ${claimId}`, async () => {
-      found = (await detail(claimId)).tasks.find((t) => t.kind === kind && t.status === 'open' && !notIds.includes(t.id));
-      return found !== undefined;
-    }, 30_000);
-    return found as Task;
-  }
+  const openTask = (claimId: string, kind: 'review' | 'approval', notIds: string[] = []): Promise<Task> =>
+    waitTask(h, claimId, (t) => t.kind === kind && t.status === 'open' && !notIds.includes(t.id));
 
   it('submits the same article twice and gets the same article and workflow back, with its claims extracted', async () => {
     const article = uniqueArticle();

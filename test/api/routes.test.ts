@@ -1,16 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/services/net.ts';
-import { openApiHarness, wholeQueue, type ApiHarness } from './support.ts';
+import { openApiHarness, wholeQueue, type ApiHarness, waitTask as waitTaskOf, type ApiTask } from './support.ts';
 
-interface Task {
-  id: string;
-  kind: string;
-  status: string;
-  assignee: string | null;
-  round: number;
-  comment: string | null;
-}
+type Task = ApiTask;
 
 describe('task actions, claim actions and the remaining routes', () => {
   let h: ApiHarness;
@@ -28,14 +21,7 @@ describe('task actions, claim actions and the remaining routes', () => {
     expect(res.json()).toMatchObject({ claim: { status: 'researching', articleId: null }, workflowId: expect.stringMatching(/^claim-\d+$/) });
     return res.json<{ claim: { id: string } }>().claim.id;
   }
-  async function waitTask(claimId: string, pred: (t: Task) => boolean): Promise<Task> {
-    let found: Task | undefined;
-    await waitFor(`task on claim ${claimId}`, async () => {
-      found = (await h.req({ method: 'GET', url: `/api/claims/${claimId}`, token: h.tokens.editor })).json<{ tasks: Task[] }>().tasks.find(pred);
-      return found !== undefined;
-    }, 30_000);
-    return found as Task;
-  }
+  const waitTask = (claimId: string, pred: (t: Task) => boolean): Promise<Task> => waitTaskOf(h, claimId, pred);
   const verdict = { rating: 'half_true', summary: 'Partly right.', citations: [{ url: 'https://stats.example.gov/t1', stance: 'context' }] };
 
   it('release returns a task to the queue; send-back returns the claim to its reviewer with the comment', async () => {

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
 import type { Role } from '../../src/domain/types.ts';
+import { waitFor } from '../../src/services/net.ts';
 import { openTestEnv, startTestWorker, testLogger, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 
 export interface ApiHarness {
@@ -100,4 +101,24 @@ export async function wholeQueue(h: ApiHarness, token: string, kind: 'review' | 
     cursor = page.nextCursor;
   } while (cursor);
   return items;
+}
+
+/** A task as the API answers it, with the fields the tests read. */
+export interface ApiTask {
+  id: string;
+  kind: string;
+  status: string;
+  assignee: string | null;
+  round: number;
+  comment: string | null;
+}
+
+/** Waits (up to 30 s) until the claim has a task matching `pred`, as an editor sees it in GET /api/claims/:id. */
+export async function waitTask(h: ApiHarness, claimId: string, pred: (t: ApiTask) => boolean): Promise<ApiTask> {
+  let found: ApiTask | undefined;
+  await waitFor(`task on claim ${claimId}`, async () => {
+    found = (await h.req({ method: 'GET', url: `/api/claims/${claimId}`, token: h.tokens.editor })).json<{ tasks: ApiTask[] }>().tasks.find(pred);
+    return found !== undefined;
+  }, 30_000);
+  return found as ApiTask;
 }

@@ -1,16 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/services/net.ts';
 import { SESSION_COOKIE } from '../../src/api/session.ts';
-import { openApiHarness, uniqueArticle, type ApiHarness } from './support.ts';
+import { openApiHarness, uniqueArticle, type ApiHarness, waitTask as waitTaskOf, type ApiTask } from './support.ts';
 
-interface Task {
-  id: string;
-  kind: string;
-  status: string;
-  assignee: string | null;
-}
+type Task = ApiTask;
 
 describe('admin routes', () => {
   let h: ApiHarness;
@@ -133,14 +127,7 @@ describe('evidence by people, queue filters and the dashboard additions', () => 
   });
   afterAll(async () => h.close());
 
-  async function waitTask(claimId: string, pred: (t: Task) => boolean): Promise<Task> {
-    let found: Task | undefined;
-    await waitFor(`task on claim ${claimId}`, async () => {
-      found = (await h.req({ method: 'GET', url: `/api/claims/${claimId}`, token: h.tokens.editor })).json<{ tasks: Task[] }>().tasks.find(pred);
-      return found !== undefined;
-    }, 30_000);
-    return found as Task;
-  }
+  const waitTask = (claimId: string, pred: (t: Task) => boolean): Promise<Task> => waitTaskOf(h, claimId, pred);
 
   /** Reads the SSE stream until an event of `type` arrives. */
   async function nextEvent(claimId: string, type: string, trigger: () => Promise<void>): Promise<Record<string, unknown>> {

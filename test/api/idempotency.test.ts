@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findUserByName } from '../../db/repositories/users.ts';
 import { waitFor } from '../../src/services/net.ts';
+import { claimWorkflowId } from '../../workflows/messages.ts';
 import { openApiHarness, type ApiHarness } from './support.ts';
 
 interface Task {
@@ -32,14 +34,15 @@ describe('Idempotency-Key: a retried request applies once and gets the first ans
     expect(res.statusCode, res.body).toBe(202);
     return res.json<{ claim: { id: string } }>().claim.id;
   }
-  async function openReview(claimId: string): Promise<Task> {
+  async function openTask(claimId: string, kind: 'review' | 'approval'): Promise<Task> {
     let found: Task | undefined;
-    await waitFor(`review task on claim ${claimId}`, async () => {
-      found = (await detail(claimId)).tasks.find((t) => t.kind === 'review' && t.status === 'open');
+    await waitFor(`${kind} task on claim ${claimId}`, async () => {
+      found = (await detail(claimId)).tasks.find((t) => t.kind === kind && t.status === 'open');
       return found !== undefined;
     }, 30_000);
     return found as Task;
   }
+  const openReview = (claimId: string) => openTask(claimId, 'review');
   const post = (url: string, token: string, key: string | null, payload?: Record<string, unknown>) =>
     h.req({ method: 'POST', url, token, ...(payload === undefined ? {} : { payload }), headers: key === null ? {} : { 'idempotency-key': key } });
 
@@ -185,5 +188,34 @@ describe('Idempotency-Key: a retried request applies once and gets the first ans
     // A different key is a different Update.
     await h.claimWorkflows.act(claimId, { type: 'reprioritize', actor, priority: 'low' }, { idempotencyKey: `test:${randomUUID()}` });
     expect(await eventsOf(claimId, 'reprioritized')).toHaveLength(2);
+  });
+
+  it('a retried correction answers 202 again: by replay over HTTP, and by finding its own run when it reaches Temporal again', async () => {
+    const claimId = await newClaim();
+    const review = await openReview(claimId);
+    expect((await post(`/api/tasks/${review.id}/claim`, h.tokens.fact_checker, randomUUID())).statusCode).toBe(200);
+    expect((await post(`/api/tasks/${review.id}/verdict`, h.tokens.fact_checker, randomUUID(), verdict)).statusCode).toBe(200);
+    const approval = await openTask(claimId, 'approval');
+    expect((await post(`/api/tasks/${approval.id}/claim`, h.tokens.editor, randomUUID())).statusCode).toBe(200);
+    const approved = await post(`/api/tasks/${approval.id}/approve`, h.tokens.editor, randomUUID());
+    expect(approved.statusCode, approved.body).toBe(200);
+    // The round's workflow closes shortly after the verdict is recorded; a correction is a new run after it.
+    await waitFor(`claim ${claimId} round closed`, async () => (await h.env.client.workflow.getHandle(claimWorkflowId(claimId)).describe()).status.name !== 'RUNNING', 30_000);
+
+    const key = randomUUID();
+    const first = await post(`/api/claims/${claimId}/corrections`, h.tokens.editor, key, { reason: 'The agency revised its figure.' });
+    expect(first.statusCode, first.body).toBe(202);
+    const replay = await post(`/api/claims/${claimId}/corrections`, h.tokens.editor, key, { reason: 'The agency revised its figure.' });
+    expect(replay.statusCode).toBe(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toEqual(first.json());
+
+    // The API lost the first answer and its row (it died before marking it done): the retry runs again and
+    // reaches the workflow client with the same scoped key, which finds the round it started instead of a 409.
+    const editor = await findUserByName(h.env.db, h.names.editor);
+    const actor = { name: h.names.editor, role: 'editor' as const };
+    const rerun = await h.claimWorkflows.requestCorrection(claimId, actor, 'The agency revised its figure.', { idempotencyKey: `${editor?.id}:${key}` });
+    expect(rerun).toEqual(first.json());
+    await expect(h.claimWorkflows.requestCorrection(claimId, actor, 'Another round.', { idempotencyKey: `${editor?.id}:${randomUUID()}` })).rejects.toMatchObject({ code: 'conflict' });
   });
 });

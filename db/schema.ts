@@ -27,6 +27,20 @@ export interface SessionsTable {
   revoked_at: NullableTimestamp;
 }
 
+export interface IdempotencyKeysTable {
+  id: Generated<string> & Id;
+  user_id: RefId;
+  key: string;
+  route: string;
+  request_hash: string;
+  state: 'in_progress' | 'done';
+  response_status: number | null;
+  response_type: string | null;
+  response_body: string | null;
+  created_at: Generated<Date>;
+  locked_at: Generated<Date>;
+}
+
 export interface ApiTokensTable {
   id: Generated<string> & Id;
   user_id: RefId;
@@ -180,6 +194,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  idempotency_keys: IdempotencyKeysTable;
   articles: ArticlesTable;
   claims: ClaimsTable;
   sources: SourcesTable;
@@ -212,3 +227,4 @@ export type WebhookRow = Selectable<WebhooksTable>;
 export type NewWebhook = Insertable<WebhooksTable>;
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type NewDelivery = Insertable<WebhookDeliveriesTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;

@@ -8,6 +8,7 @@ import { RateLimiter, requireRole } from './auth.ts';
 import type { RouteContext } from './context.ts';
 import type { AppDeps } from './deps.ts';
 import { installErrorHandler } from './errors.ts';
+import { installIdempotency } from './idempotency.ts';
 import { problemSchema } from './schemas.ts';
 import { EventHub } from './events.ts';
 import { createMetrics } from './metrics.ts';
@@ -76,9 +77,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api') || !route.schema) return;
     const response = { ...((route.schema.response as Record<string, unknown> | undefined) ?? {}) };
-    for (const code of [400, 401, 403, 404, 409, 413, 429]) response[code] ??= problemSchema;
+    for (const code of [400, 401, 403, 404, 409, 413, 422, 429]) response[code] ??= problemSchema;
     route.schema = { ...route.schema, response };
   });
+
+  installIdempotency(app, deps.db);
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) }, 'request completed');

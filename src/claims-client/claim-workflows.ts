@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
 import { DEFAULT_REVIEW_POLICY, TASK_ACTION_ERROR_CODES, TaskActionError, type Actor, type ReviewPolicy, type TaskActionErrorCode } from '../domain/review.ts';
@@ -53,11 +54,30 @@ function rejectionDetails(failure: ApplicationFailure): RejectionDetails {
   return { holder: null, currentState: null };
 }
 
+/**
+ * What a caller passes so a retried request is the same Update: an Idempotency-Key already scoped to its user
+ * (the API passes "<userId>:<key>"), never a bare client string that another user could repeat.
+ */
+export interface IdempotencyOptions {
+  idempotencyKey?: string;
+}
+
+/**
+ * The Temporal Update id for a scoped key and an action: the server answers a second Update with the same id on the
+ * same run with the first one's outcome, so a retry after a lost response neither applies twice nor is refused.
+ */
+export function idempotentUpdateId(idempotencyKey: string, action: string): string {
+  return `idem-${action}-${createHash('sha256').update(idempotencyKey, 'utf8').digest('hex')}`;
+}
+
+/** Memo field naming the Idempotency-Key that started a correction run, so a retried request finds its own run. */
+const CORRECTION_KEY_MEMO = 'correctionRequestId';
+
 export interface ClaimWorkflows {
   startArticleIntake(articleId: string): Promise<{ workflowId: string }>;
   startClaim(claimId: string): Promise<{ workflowId: string }>;
-  act(claimId: string, action: TaskAction): Promise<TaskActionResult>;
-  requestCorrection(claimId: string, actor: Actor, reason: string): Promise<{ workflowId: string }>;
+  act(claimId: string, action: TaskAction, opts?: IdempotencyOptions): Promise<TaskActionResult>;
+  requestCorrection(claimId: string, actor: Actor, reason: string, opts?: IdempotencyOptions): Promise<{ workflowId: string }>;
   liveState(claimId: string): Promise<ClaimLiveState>;
   /** The review policy every workflow started here runs with (shown read-only to admins). */
   readonly policy: ReviewPolicy;
@@ -95,13 +115,14 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
     }
   }
 
-  async function runUpdate(claimId: string, action: TaskAction): Promise<TaskActionResult> {
+  async function runUpdate(claimId: string, action: TaskAction, opts: IdempotencyOptions = {}): Promise<TaskActionResult> {
     const handle = client.workflow.getHandle(claimWorkflowId(claimId));
     const { type, ...arg } = action;
     // The union is keyed by `type`, so `arg` is the argument of TASK_UPDATES[type]; TypeScript cannot correlate the two.
     const update = TASK_UPDATES[type] as UpdateDefinition<TaskActionResult, [typeof arg], string>;
     try {
-      return await handle.executeUpdate(update, { args: [arg] });
+      const updateId = opts.idempotencyKey === undefined ? undefined : idempotentUpdateId(opts.idempotencyKey, type);
+      return await handle.executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const failure = err.cause;
@@ -128,7 +149,7 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
 
     act: runUpdate,
 
-    async requestCorrection(claimId, actor, reason) {
+    async requestCorrection(claimId, actor, reason, opts = {}) {
       if (!hasRole(actor.role, EDITORIAL_ROLES)) {
         throw new TaskActionError('forbidden', `${actor.name} is a ${actor.role}: only an editor can request a correction`);
       }
@@ -143,6 +164,9 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
         throw err;
       }
       const status = description.typedSearchAttributes.get(claimStatusKey) ?? null;
+      const requestId = opts.idempotencyKey === undefined ? undefined : idempotentUpdateId(opts.idempotencyKey, 'correction');
+      // The latest run was started by this very request (its response was lost): answer as the first time did.
+      if (requestId !== undefined && description.memo?.[CORRECTION_KEY_MEMO] === requestId) return { workflowId };
       if (description.status.name === 'RUNNING') {
         throw new TaskActionError('conflict', `claim ${claimId} already has an open round (${status ?? 'running'})`, { currentState: status });
       }
@@ -157,6 +181,7 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
           args: [input],
           // The previous run has closed; a correction is a new run of the same workflow id.
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          ...(requestId ? { memo: { [CORRECTION_KEY_MEMO]: requestId } } : {}),
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { MAX_INPUT_BYTES } from '../extraction/index.ts';
 
@@ -77,11 +78,14 @@ export async function runIngest(file: string, opts: IngestOptions, io: IngestIo)
   };
 
   const endpoint = `${opts.apiUrl.replace(/\/+$/, '')}/api/articles`;
+  // One key per invocation, as the API contract asks of every state-changing call: a resend of this request
+  // (a proxy or client retrying it) is answered with the first result instead of being run again.
+  const idempotencyKey = randomUUID();
   let res: Response;
   try {
     res = await (io.fetch ?? fetch)(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}`, 'idempotency-key': idempotencyKey },
       body: JSON.stringify(payload),
       signal: AbortSignal.timeout(60_000),
     });

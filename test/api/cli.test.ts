@@ -42,9 +42,16 @@ describe('claimdesk ingest', () => {
   it('reads standard input with --title', async () => {
     const a = uniqueArticle();
     const c = capture();
-    const code = await runIngest('-', { apiUrl, token: h.tokens.editor, title: 'From stdin' }, { ...c.io, readStdin: async () => Buffer.from(a.body) });
+    // Real fetch, with the headers it sent noted: the contract says the CLI sends an Idempotency-Key.
+    const sent: Headers[] = [];
+    const recordingFetch: typeof fetch = async (input, init) => {
+      sent.push(new Headers(init?.headers));
+      return fetch(input, init);
+    };
+    const code = await runIngest('-', { apiUrl, token: h.tokens.editor, title: 'From stdin' }, { ...c.io, readStdin: async () => Buffer.from(a.body), fetch: recordingFetch });
     expect(code).toBe(0);
     expect(c.out.join('')).toMatch(/^article \d+ submitted: workflow article-\d+\n$/);
+    expect(sent.map((hs) => hs.get('idempotency-key'))).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
   });
 
   it('fails in one line with exit 2 for what the user can fix, 1 when the service is unreachable', async () => {

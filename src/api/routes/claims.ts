@@ -12,6 +12,7 @@ import { badRequest, notFound } from '../errors.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { MAX_SEARCH_QUERY_CHARS, claimLiveStateSchema, claimSchema, evidenceSchema, eventSchema, idParam, page, pageQuery, taskSchema, toClaim, toEvent, toEvidence, toTask, toVerdict, verdictSchema } from '../schemas.ts';
 import { principalOf } from '../auth.ts';
+import { idempotencyOptions } from '../idempotency.ts';
 import type { RouteContext } from '../context.ts';
 
 export const claimInputSchema = z.object({
@@ -99,7 +100,7 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         onRequest: ctx.access(['editor']),
         schema: { tags: ['claims'], summary: 'Withdraw a claim from review', params: idParam, body: reasonBody, response: { 200: actionResponse } },
       },
-      async (req) => claimAction(req.params.id, () => claimWorkflows.act(req.params.id, { type: 'withdraw', actor: principalOf(req).actor, reason: req.body.reason })),
+      async (req) => claimAction(req.params.id, () => claimWorkflows.act(req.params.id, { type: 'withdraw', actor: principalOf(req).actor, reason: req.body.reason }, idempotencyOptions(req))),
     );
 
     app.post(
@@ -108,7 +109,7 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         onRequest: ctx.access(['editor']),
         schema: { tags: ['claims'], summary: 'Change the priority of a claim in review', params: idParam, body: z.object({ priority: z.enum(PRIORITIES) }), response: { 200: actionResponse } },
       },
-      async (req) => claimAction(req.params.id, () => claimWorkflows.act(req.params.id, { type: 'reprioritize', actor: principalOf(req).actor, priority: req.body.priority })),
+      async (req) => claimAction(req.params.id, () => claimWorkflows.act(req.params.id, { type: 'reprioritize', actor: principalOf(req).actor, priority: req.body.priority }, idempotencyOptions(req))),
     );
 
     app.post(
@@ -119,7 +120,7 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         if (!(await claimExists(db, req.params.id))) throw notFound(`claim ${req.params.id}`);
-        const { workflowId } = await claimWorkflows.requestCorrection(req.params.id, principalOf(req).actor, req.body.reason);
+        const { workflowId } = await claimWorkflows.requestCorrection(req.params.id, principalOf(req).actor, req.body.reason, idempotencyOptions(req));
         return reply.code(202).send({ workflowId });
       },
     );

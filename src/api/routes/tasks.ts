@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { claimsByIds, getClaim } from '../../../db/repositories/claims.ts';
 import { findTask, QUEUE_FILTERS, queueTasks } from '../../../db/repositories/tasks.ts';
@@ -8,6 +9,7 @@ import type { TaskAction } from '../../claims-client/claim-workflows.ts';
 import { hasRole, TASK_ROLE } from '../../domain/roles.ts';
 import { principalOf } from '../auth.ts';
 import { HttpProblem, notFound } from '../errors.ts';
+import { idempotencyOptions } from '../idempotency.ts';
 import { decodeCursor, paginate } from '../pagination.ts';
 import { claimSchema, idParam, page, pageQuery, taskSchema, toClaim, toTask } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
@@ -29,10 +31,10 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
     return { task, claim };
   }
 
-  async function act(taskId: string, build: (claimId: string) => TaskAction) {
+  async function act(req: FastifyRequest, taskId: string, build: (claimId: string) => TaskAction) {
     const before = await findTask(db, taskId);
     if (!before) throw notFound(`task ${taskId}`);
-    const result = await claimWorkflows.act(before.claim_id, build(before.claim_id));
+    const result = await claimWorkflows.act(before.claim_id, build(before.claim_id), idempotencyOptions(req));
     // The update returned after its Postgres write committed, so this read sees it.
     const after = await loadTaskAndClaim(taskId);
     if (!after) throw notFound(`task ${taskId}`);
@@ -91,31 +93,31 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
     const taskAction = (summary: string) => ({ tags: ['tasks'], summary, params: idParam, response: { 200: actionResponse } });
 
     app.post('/api/tasks/:id/claim', { onRequest: ctx.access('any'), schema: taskAction('Claim a task (review: fact-checker, approval: editor); 409 names the holder') }, async (req) =>
-      act(req.params.id, () => ({ type: 'claim', taskId: req.params.id, actor: principalOf(req).actor })),
+      act(req, req.params.id, () => ({ type: 'claim', taskId: req.params.id, actor: principalOf(req).actor })),
     );
 
     app.post('/api/tasks/:id/release', { onRequest: ctx.access('any'), schema: taskAction('Give a claimed task back to the queue (assignee only)') }, async (req) =>
-      act(req.params.id, () => ({ type: 'release', taskId: req.params.id, actor: principalOf(req).actor })),
+      act(req, req.params.id, () => ({ type: 'release', taskId: req.params.id, actor: principalOf(req).actor })),
     );
 
     app.post('/api/tasks/:id/renew', { onRequest: ctx.access('any'), schema: taskAction('Keep a claimed task: moves its lease forward while the assignee is still working on it') }, async (req) =>
-      act(req.params.id, () => ({ type: 'renewLease', taskId: req.params.id, actor: principalOf(req).actor })),
+      act(req, req.params.id, () => ({ type: 'renewLease', taskId: req.params.id, actor: principalOf(req).actor })),
     );
 
     app.post(
       '/api/tasks/:id/verdict',
       { onRequest: ctx.access('any'), schema: { ...taskAction('Propose a verdict (assignee of a review task)'), body: verdictInputSchema } },
-      async (req) => act(req.params.id, () => ({ type: 'submitVerdict', taskId: req.params.id, actor: principalOf(req).actor, verdict: req.body })),
+      async (req) => act(req, req.params.id, () => ({ type: 'submitVerdict', taskId: req.params.id, actor: principalOf(req).actor, verdict: req.body })),
     );
 
     app.post('/api/tasks/:id/approve', { onRequest: ctx.access('any'), schema: taskAction('Approve the proposed verdict (editor holding the approval task, not the reviewer)') }, async (req) =>
-      act(req.params.id, () => ({ type: 'approve', taskId: req.params.id, actor: principalOf(req).actor })),
+      act(req, req.params.id, () => ({ type: 'approve', taskId: req.params.id, actor: principalOf(req).actor })),
     );
 
     app.post(
       '/api/tasks/:id/send-back',
       { onRequest: ctx.access('any'), schema: { ...taskAction('Send the proposed verdict back to its reviewer with a comment'), body: z.object({ comment: z.string().trim().min(1).max(5000) }) } },
-      async (req) => act(req.params.id, () => ({ type: 'sendBack', taskId: req.params.id, actor: principalOf(req).actor, comment: req.body.comment })),
+      async (req) => act(req, req.params.id, () => ({ type: 'sendBack', taskId: req.params.id, actor: principalOf(req).actor, comment: req.body.comment })),
     );
   };
 }

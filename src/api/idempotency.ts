@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from '../../db/repositories/idempotency-keys.ts';
+import type { DbOrTrx } from '../../db/index.ts';
+import { HttpProblem, badRequest } from './errors.ts';
+
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+// Printable ASCII only: the key is echoed in logs and compared byte for byte.
+const KEY_PATTERN = /^[\x20-\x7E]{1,200}$/;
+/** How long a first attempt may hold its key before a retry takes over (the API died while it waited). */
+export const IDEMPOTENCY_STALE_AFTER_MS = 2 * 60_000;
+const RETRY_AFTER_SECONDS = '1';
+
+interface HeldKey {
+  userId: string;
+  key: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set while this request holds an Idempotency-Key; null when it sent none or got a replay. */
+    idempotency: HeldKey | null;
+  }
+}
+
+/** The caller's key scoped to them ("<userId>:<key>"), as the claim workflows client wants it; nothing without a key. */
+export function idempotencyOptions(req: FastifyRequest): { idempotencyKey?: string } {
+  return req.idempotency ? { idempotencyKey: `${req.idempotency.userId}:${req.idempotency.key}` } : {};
+}
+
+/** JSON with sorted object keys: two retries of one body hash alike whatever order a client wrote the fields in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function requestHash(req: FastifyRequest): string {
+  return createHash('sha256').update(`${req.method}\n${req.url}\n${canonicalJson(req.body ?? null)}`, 'utf8').digest('hex');
+}
+
+/**
+ * Idempotency-Key on every state-changing /api route: Postgres holds one row per (user, key), written before the
+ * request runs, so a retry gets the first answer back (2xx and 4xx: the request was judged) and changes nothing.
+ * A 5xx or an unanswered attempt gives the key back, so a retry runs again; the Temporal Update id derived from the
+ * key then keeps that second run from applying twice.
+ */
+export function installIdempotency(app: FastifyInstance, db: DbOrTrx): void {
+  app.decorateRequest('idempotency', null);
+
+  // preHandler: after the route's onRequest authenticated the caller and after the body was parsed and validated.
+  app.addHook('preHandler', async (req, reply) => {
+    if (!STATE_CHANGING.has(req.method) || !req.url.startsWith('/api/')) return;
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined) return;
+    const key = Array.isArray(raw) ? null : raw;
+    if (key === null || !KEY_PATTERN.test(key)) {
+      throw badRequest(IDEMPOTENCY_HEADER, 'must be one value of 1 to 200 printable ASCII characters');
+    }
+    // Sign-in has no caller yet; a key needs a user to belong to.
+    if (!req.principal) return;
+    const userId = req.principal.user.id;
+    const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+    const hash = requestHash(req);
+    const claimed = await claimIdempotencyKey(db, { userId, key, route, requestHash: hash, staleAfterMs: IDEMPOTENCY_STALE_AFTER_MS });
+    if (claimed.taken) {
+      req.idempotency = { userId, key };
+      return;
+    }
+    const found = claimed.existing;
+    if (found.request_hash !== hash) {
+      throw new HttpProblem(422, `${IDEMPOTENCY_HEADER} was already used for another request (${found.route}); send a new key for a new request`);
+    }
+    if (found.state === 'in_progress' || found.response_status === null) {
+      throw new HttpProblem(409, `a request with this ${IDEMPOTENCY_HEADER} is in progress; retry later`, { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
+    }
+    void reply.header('Idempotent-Replayed', 'true');
+    if (found.response_type) void reply.type(found.response_type);
+    return reply.code(found.response_status).send(found.response_body ?? '');
+  });
+
+  // onSend sees every answer, the error handler's included, and runs before the client gets it: a retry that
+  // arrives after the response always finds the row done.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const held = req.idempotency;
+    if (!held) return payload;
+    req.idempotency = null;
+    const status = reply.statusCode;
+    if (status >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload) && payload !== null && payload !== undefined)) {
+      await releaseIdempotencyKey(db, held);
+      return payload;
+    }
+    const contentType = reply.getHeader('content-type');
+    const body = payload === null || payload === undefined ? '' : Buffer.isBuffer(payload) ? payload.toString('utf8') : payload;
+    await finishIdempotencyKey(db, { ...held, status, contentType: typeof contentType === 'string' ? contentType : null, body });
+    return payload;
+  });
+
+  // A request that never answered (the client went away, the handler was aborted) must not hold its key for long.
+  app.addHook('onResponse', async (req) => {
+    const held = req.idempotency;
+    if (!held) return;
+    req.idempotency = null;
+    await releaseIdempotencyKey(db, held);
+  });
+}

@@ -8,13 +8,19 @@ import { HttpProblem } from './errors.ts';
 /** Fixed one-minute windows per token: cheap, and good enough to stop a runaway script. */
 export class RateLimiter {
   private windows = new Map<string, { start: number; count: number }>();
+  private lastSweep = 0;
   constructor(private readonly perMinute: number) {}
 
   /** Returns null when allowed, else the seconds until the window resets. */
   take(key: string, now = Date.now()): number | null {
     const w = this.windows.get(key);
     if (!w || now - w.start >= 60_000) {
-      if (this.windows.size > 10_000) this.sweep(now);
+      // At most one sweep a minute: sweeping on every new key once the map was large made each request that
+      // brought a fresh key (random sign-in names) scan the whole map.
+      if (this.windows.size > 10_000 && now - this.lastSweep >= 60_000) {
+        this.lastSweep = now;
+        this.sweep(now);
+      }
       this.windows.set(key, { start: now, count: 1 });
       return null;
     }

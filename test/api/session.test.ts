@@ -88,6 +88,18 @@ describe('cookie sessions', () => {
     expect((await h.app.inject({ method: 'GET', url: '/api/session' })).statusCode).toBe(401);
   });
 
+  it('counts sign-in attempts by address first: one address over its limit cannot lock out other names', async () => {
+    const target = await uniqueUser(h.env, 'fact_checker', 'sess-target');
+    await setPasswordHash(h.env.db, { name: target.name }, await hashPassword(password));
+    const from = (remoteAddress: string, name: string, pw: string) =>
+      h.app.inject({ method: 'POST', url: '/api/session', remoteAddress, headers: { host: HOST, origin: ORIGIN }, payload: { name, password: pw } });
+    // One address spends its ten attempts a minute on a name of its own, then tries the target's name many times.
+    for (let i = 0; i < 10; i++) expect((await from('10.9.8.7', `nobody-${i}-${Date.now()}`, 'wrong-password-1')).statusCode).toBe(401);
+    for (let i = 0; i < 12; i++) expect((await from('10.9.8.7', target.name, 'wrong-password-1')).statusCode).toBe(429);
+    // Those refusals never counted against the target's name: its owner signs in from elsewhere.
+    expect((await from('10.1.2.3', target.name, password)).statusCode).toBe(200);
+  });
+
   it('names the field of a bad sign-in body', async () => {
     const res = await h.app.inject({ method: 'POST', url: '/api/session', payload: { name: editor.name } });
     expect(res.statusCode).toBe(400);

@@ -43,7 +43,8 @@ export function sessionRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       async (req, reply) => {
         // A browser always sends Origin here; refusing other origins stops a page elsewhere signing the visitor in.
         if (req.headers.origin !== undefined) assertSameOriginForChange(req);
-        const wait = attempts.take(`name:${req.body.name.toLowerCase()}`) ?? attempts.take(`ip:${req.ip}`);
+        // The address first: an address over its limit is refused before it can count against (and lock out) a name.
+        const wait = attempts.take(`ip:${req.ip}`) ?? attempts.take(`name:${req.body.name.toLowerCase()}`);
         if (wait !== null) throw new HttpProblem(429, `too many sign-in attempts; retry in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
         const user = await findUserForSignIn(db, req.body.name);
         // The hash is checked even for an unknown name, so the answer and its timing say nothing about which was wrong.

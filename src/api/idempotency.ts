@@ -42,8 +42,24 @@ function canonicalJson(value: unknown): string {
 }
 
 function requestHash(req: FastifyRequest): string {
-  return createHash('sha256').update(`${req.method}\n${req.url}\n${canonicalJson(req.body ?? null)}`, 'utf8').digest('hex');
+  let body: string;
+  try {
+    body = canonicalJson(req.body ?? null);
+  } catch (err) {
+    // JSON nested deeper than the stack (a route without a body schema takes any JSON): a bad request, not a 500.
+    if (err instanceof RangeError) throw badRequest('(body)', 'is nested too deeply');
+    throw err;
+  }
+  return createHash('sha256').update(`${req.method}\n${req.url}\n${body}`, 'utf8').digest('hex');
 }
+
+/**
+ * Routes whose answer or body holds a secret (a new API token, a password) keep no idempotency row: the stored
+ * answer would keep the token in plain text for a day and the request hash would be a fast hash of the password.
+ * Each is safe to retry as it is: creating a user twice is a 409, setting the same password twice changes nothing,
+ * and a second token issued is one more token to revoke.
+ */
+const SECRET_ROUTES = new Set(['POST /api/users', 'POST /api/users/:id/password', 'POST /api/users/:id/tokens', 'POST /api/session']);
 
 /**
  * Idempotency-Key on every state-changing /api route: Postgres holds one row per (user, key), written before the
@@ -67,6 +83,7 @@ export function installIdempotency(app: FastifyInstance, db: DbOrTrx): void {
     if (!req.principal) return;
     const userId = req.principal.user.id;
     const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+    if (SECRET_ROUTES.has(route)) return;
     const hash = requestHash(req);
     const claimed = await claimIdempotencyKey(db, { userId, key, route, requestHash: hash, staleAfterMs: IDEMPOTENCY_STALE_AFTER_MS });
     if (claimed.taken) {

@@ -143,6 +143,26 @@ describe('Idempotency-Key: a retried request applies once and gets the first ans
     expect((await detail(claimId)).tasks.find((t) => t.id === review.id)).toMatchObject({ status: 'open', assignee: null });
   });
 
+  it('JSON nested deeper than the stack is a 400, not a 500; routes that return or take a secret keep no row', async () => {
+    const claimId = await newClaim();
+    await openReview(claimId);
+    const task = (await h.req({ method: 'GET', url: `/api/claims/${claimId}`, token: h.tokens.editor })).json<{ tasks: { id: string }[] }>().tasks[0];
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const res = await h.req({ method: 'POST', url: `/api/tasks/${task?.id}/claim`, token: h.tokens.fact_checker, headers: { 'idempotency-key': randomUUID(), 'content-type': 'application/json' }, payload: deep });
+    expect(res.statusCode, res.body).toBe(400);
+
+    // A new user's token in the stored answer, or a fast hash of a password in the request hash, would outlive
+    // the request by a day: those routes run as before, and a retry is judged again (409: the name is taken).
+    const key = randomUUID();
+    const body = { name: `idem-user-${randomUUID().slice(0, 8)}`, role: 'fact_checker', password: 'correct-horse-9' };
+    expect((await post('/api/users', h.tokens.admin, key, body)).statusCode).toBe(201);
+    const again = await post('/api/users', h.tokens.admin, key, body);
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    const rows = await h.env.db.selectFrom('idempotency_keys').select('key').where('key', '=', key).execute();
+    expect(rows).toHaveLength(0);
+  });
+
   it('a malformed key is a 400 naming the header; no key behaves as before', async () => {
     const claimId = await newClaim();
     await openReview(claimId);

@@ -33,7 +33,7 @@ export const APP_CSP = [
 export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 // Paths the app never owns: an unknown one there is the JSON 404 it always was, never index.html.
-const NOT_APP = /^\/(?:api(?:\/|$)|claims(?:\/|$)|docs|metrics$|healthz$|assets\/)/;
+const NOT_APP = /^\/+(?:api|claims|docs|metrics|healthz)(?:\/|$)|^\/+docs|^\/+assets\//;
 
 function acceptsHtml(req: FastifyRequest): boolean {
   const accept = req.headers.accept ?? '';

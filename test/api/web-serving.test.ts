@@ -85,6 +85,8 @@ describe('serving the web app', () => {
     // A broken escape is the client's mistake, not a crash.
     expect([400, 404]).toContain((await get('/%E0%A4%A')).statusCode);
     expect((await h.app.inject({ method: 'POST', url: '/queue', headers: HTML })).statusCode).toBe(404);
+    // A trailing or doubled slash does not turn those paths into the app.
+    for (const path of ['/healthz/', '/metrics/', '//api/x', '/api/', '//claims/1']) expect((await get(path)).body, path).not.toBe(INDEX);
   });
 
   it('sends the security headers on API answers too', async () => {

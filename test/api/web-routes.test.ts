@@ -63,6 +63,9 @@ describe('admin routes', () => {
     // An admin cannot lock themselves out.
     const me = (await h.req({ method: 'GET', url: '/api/me', token: h.tokens.admin })).json<{ user: { id: string } }>().user;
     expect((await h.req({ method: 'PATCH', url: `/api/users/${me.id}`, token: h.tokens.admin, payload: { disabled: true } })).statusCode).toBe(409);
+    // Not by writing the same id with leading zeros either (Postgres reads 007 as 7).
+    expect((await h.req({ method: 'PATCH', url: `/api/users/000${me.id}`, token: h.tokens.admin, payload: { disabled: true } })).statusCode).toBe(409);
+    expect((await h.req({ method: 'GET', url: '/api/me', token: h.tokens.admin })).statusCode).toBe(200);
   });
 
   it('lists, issues and revokes tokens without ever listing a token value', async () => {

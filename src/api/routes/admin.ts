@@ -62,7 +62,7 @@ export function adminRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         if (role === undefined && disabled === undefined) throw badRequest('role', 'give role or disabled');
         await userOr404(req.params.id);
         // An admin locking themselves out is always a mistake; another admin can do it if it is meant.
-        if (req.params.id === principalOf(req).user.id && (disabled === true || (role !== undefined && role !== 'admin'))) {
+        if (BigInt(req.params.id) === BigInt(principalOf(req).user.id) && (disabled === true || (role !== undefined && role !== 'admin'))) {
           throw new HttpProblem(409, 'you cannot disable yourself or take away your own admin role');
         }
         await db.transaction().execute(async (trx) => {

@@ -39,6 +39,7 @@ export interface IdempotencyKeysTable {
   response_body: string | null;
   created_at: Generated<Date>;
   locked_at: Generated<Date>;
+  attempt: Generated<number>;
 }
 
 export interface ApiTokensTable {

@@ -19,6 +19,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     // When the current attempt took the key: an in_progress row whose attempt died with the API is taken over after a while.
     .addColumn('locked_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    // Which attempt holds the key: a first attempt that outlives a takeover must not finish or release the new one's row.
+    .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(1))
     .addUniqueConstraint('idempotency_keys_user_key_uq', ['user_id', 'key'])
     .execute();
   await db.schema.createIndex('idempotency_keys_created_idx').on('idempotency_keys').column('created_at').execute();

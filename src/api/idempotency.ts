@@ -15,6 +15,8 @@ const RETRY_AFTER_SECONDS = '1';
 interface HeldKey {
   userId: string;
   key: string;
+  /** Which attempt holds the row: only that attempt may finish or release it. */
+  attempt: number;
 }
 
 declare module 'fastify' {
@@ -87,7 +89,7 @@ export function installIdempotency(app: FastifyInstance, db: DbOrTrx): void {
     const hash = requestHash(req);
     const claimed = await claimIdempotencyKey(db, { userId, key, route, requestHash: hash, staleAfterMs: IDEMPOTENCY_STALE_AFTER_MS });
     if (claimed.taken) {
-      req.idempotency = { userId, key };
+      req.idempotency = { userId, key, attempt: claimed.attempt };
       return;
     }
     const found = claimed.existing;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByName } from '../../db/repositories/users.ts';
 import { waitFor } from '../../src/services/net.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
+import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from '../../db/repositories/idempotency-keys.ts';
 import { openApiHarness, type ApiHarness } from './support.ts';
 
 interface Task {
@@ -161,6 +162,24 @@ describe('Idempotency-Key: a retried request applies once and gets the first ans
     expect(again.headers['idempotent-replayed']).toBeUndefined();
     const rows = await h.env.db.selectFrom('idempotency_keys').select('key').where('key', '=', key).execute();
     expect(rows).toHaveLength(0);
+  });
+
+  it('an attempt that outlived a takeover of its key neither finishes nor releases the row the new attempt holds', async () => {
+    const me = (await h.req({ method: 'GET', url: '/api/me', token: h.tokens.editor })).json<{ user: { id: string } }>().user;
+    const input = { userId: me.id, key: randomUUID(), route: 'POST /api/claims', requestHash: 'h', staleAfterMs: 120_000 };
+    const first = await claimIdempotencyKey(h.env.db, input);
+    expect(first).toEqual({ taken: true, attempt: 1 });
+    // The first attempt hangs past the stale limit (its API died, or Temporal was slow): a retry takes the key over.
+    await h.env.db.updateTable('idempotency_keys').set({ locked_at: new Date(Date.now() - 180_000) }).where('key', '=', input.key).execute();
+    const second = await claimIdempotencyKey(h.env.db, input);
+    expect(second).toEqual({ taken: true, attempt: 2 });
+    // The first attempt then fails (5xx) and answers late: neither its release nor its finish touches the retry's row.
+    await releaseIdempotencyKey(h.env.db, { userId: me.id, key: input.key, attempt: 1 });
+    await finishIdempotencyKey(h.env.db, { userId: me.id, key: input.key, attempt: 1, status: 500, contentType: null, body: '' });
+    const row = await h.env.db.selectFrom('idempotency_keys').selectAll().where('key', '=', input.key).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ state: 'in_progress', attempt: 2, response_status: null });
+    await finishIdempotencyKey(h.env.db, { userId: me.id, key: input.key, attempt: 2, status: 202, contentType: 'application/json', body: '{}' });
+    expect(await h.env.db.selectFrom('idempotency_keys').select(['state', 'response_status']).where('key', '=', input.key).executeTakeFirstOrThrow()).toEqual({ state: 'done', response_status: 202 });
   });
 
   it('a malformed key is a 400 naming the header; no key behaves as before', async () => {

@@ -13,12 +13,28 @@ export interface SessionUserRow {
   created_at: Date;
 }
 
-export async function insertSession(db: DbOrTrx, input: { idHash: string; userId: string; expiresAt: Date }): Promise<{ id: string; created_at: Date; last_seen_at: Date; expires_at: Date }> {
+/**
+ * Starts a session only while the user still has the password hash the sign-in checked and is not disabled: a
+ * reset or a disable that lands during the (slow) password check must not be outlived by the session it began.
+ * Undefined when that no longer holds.
+ */
+export async function insertSession(
+  db: DbOrTrx,
+  input: { idHash: string; userId: string; checkedPasswordHash: string; expiresAt: Date },
+): Promise<{ id: string; created_at: Date; last_seen_at: Date; expires_at: Date } | undefined> {
   return db
     .insertInto('sessions')
-    .values({ id_hash: input.idHash, user_id: input.userId, expires_at: input.expiresAt })
+    .columns(['id_hash', 'user_id', 'expires_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('users')
+        .select([eb.val(input.idHash).as('id_hash'), 'id', eb.val(input.expiresAt).as('expires_at')])
+        .where('id', '=', input.userId)
+        .where('password_hash', '=', input.checkedPasswordHash)
+        .where('disabled_at', 'is', null),
+    )
     .returning(['id', 'created_at', 'last_seen_at', 'expires_at'])
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
 }
 
 /** A session that is neither revoked, past its absolute end, idle too long, nor of a disabled user. */

@@ -12,9 +12,15 @@ import { hashPassword, passwordProblem } from './passwords.ts';
 export async function setUserPassword(db: DbOrTrx, where: { userId: string } | { name: string }, password: string): Promise<{ userId: string; sessionsEnded: number }> {
   const problem = passwordProblem(password);
   if (problem) throw new AuthError('invalid_password', `password ${problem}`);
-  const row = await setPasswordHash(db, where, await hashPassword(password));
-  if (!row) throw new AuthError('user_not_found', 'userId' in where ? 'no such user' : `no user named ${JSON.stringify(where.name)}`);
-  return { userId: row.id, sessionsEnded: await revokeUserSessions(db, row.id) };
+  const hash = await hashPassword(password);
+  const apply = async (trx: DbOrTrx) => {
+    const row = await setPasswordHash(trx, where, hash);
+    if (!row) throw new AuthError('user_not_found', 'userId' in where ? 'no such user' : `no user named ${JSON.stringify(where.name)}`);
+    return { userId: row.id, sessionsEnded: await revokeUserSessions(trx, row.id) };
+  };
+  // One transaction (the caller's, when it has one): the new password never stands while sessions begun with the
+  // old one live on.
+  return db.isTransaction ? apply(db) : db.transaction().execute(apply);
 }
 
 /** Another token for a user by id; the value is returned once, only its hash is kept. */

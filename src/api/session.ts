@@ -28,9 +28,11 @@ export function sessionEnd(settings: SessionSettings, lastSeen: Date, absoluteEn
   return new Date(Math.min(lastSeen.getTime() + settings.idleMs, absoluteEnd.getTime()));
 }
 
-export async function startSession(db: DbOrTrx, userId: string, settings: SessionSettings): Promise<{ id: string; expiresAt: Date; absoluteEnd: Date }> {
+/** A new session for a user whose password hash is still `checkedPasswordHash`; null when it changed meanwhile. */
+export async function startSession(db: DbOrTrx, userId: string, checkedPasswordHash: string, settings: SessionSettings): Promise<{ id: string; expiresAt: Date; absoluteEnd: Date } | null> {
   const id = randomBytes(32).toString('base64url');
-  const row = await insertSession(db, { idHash: hashSessionId(id), userId, expiresAt: new Date(Date.now() + SESSION_MAX_MS) });
+  const row = await insertSession(db, { idHash: hashSessionId(id), userId, checkedPasswordHash, expiresAt: new Date(Date.now() + SESSION_MAX_MS) });
+  if (!row) return null;
   return { id, expiresAt: sessionEnd(settings, row.last_seen_at, row.expires_at), absoluteEnd: row.expires_at };
 }
 

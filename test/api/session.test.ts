@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setPasswordHash } from '../../db/repositories/sessions.ts';
 import { hashPassword, verifyPassword } from '../../src/accounts/passwords.ts';
-import { SESSION_COOKIE, hashSessionId } from '../../src/api/session.ts';
+import { setUserPassword } from '../../src/accounts/user-admin.ts';
+import { findUserForSignIn } from '../../db/repositories/sessions.ts';
+import { SESSION_COOKIE, hashSessionId, sessionSettings, startSession } from '../../src/api/session.ts';
 import { openApiHarness, uniqueUser, type ApiHarness } from './support.ts';
 
 const HOST = 'claimdesk.test';
@@ -98,6 +100,19 @@ describe('cookie sessions', () => {
     for (let i = 0; i < 12; i++) expect((await from('10.9.8.7', target.name, 'wrong-password-1')).statusCode).toBe(429);
     // Those refusals never counted against the target's name: its owner signs in from elsewhere.
     expect((await from('10.1.2.3', target.name, password)).statusCode).toBe(200);
+  });
+
+  it('a sign-in whose password was reset while it was being checked gets no session', async () => {
+    const user = await uniqueUser(h.env, 'fact_checker', 'sess-race');
+    await setPasswordHash(h.env.db, { name: user.name }, await hashPassword(password));
+    const checked = (await findUserForSignIn(h.env.db, user.name))?.password_hash ?? '';
+    expect(await verifyPassword(password, checked)).toBe(true);
+    // An admin resets the password between the check and the session's start.
+    await setUserPassword(h.env.db, { name: user.name }, 'a-new-password-77');
+    const settings = sessionSettings({ SESSION_IDLE_HOURS: 12, NODE_ENV: 'test' });
+    const row = await findUserForSignIn(h.env.db, user.name);
+    expect(await startSession(h.env.db, row?.id ?? '', checked, settings)).toBeNull();
+    expect(await startSession(h.env.db, row?.id ?? '', row?.password_hash ?? '', settings)).not.toBeNull();
   });
 
   it('names the field of a bad sign-in body', async () => {

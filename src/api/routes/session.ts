@@ -49,10 +49,12 @@ export function sessionRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         const user = await findUserForSignIn(db, req.body.name);
         // The hash is checked even for an unknown name, so the answer and its timing say nothing about which was wrong.
         const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
-        if (!user || !ok || user.disabled_at !== null) throw new HttpProblem(401, WRONG);
+        if (!user || !ok || user.disabled_at !== null || user.password_hash === null) throw new HttpProblem(401, WRONG);
         const previous = sessionCookie(req);
         if (previous) await revokeSessionByHash(db, hashSessionId(previous));
-        const session = await startSession(db, user.id, settings);
+        const session = await startSession(db, user.id, user.password_hash, settings);
+        // The password was reset (or the user disabled) while it was being checked: the old password opens nothing.
+        if (!session) throw new HttpProblem(401, WRONG);
         setSessionCookie(reply, session.id, session.absoluteEnd, settings);
         req.log.info({ userId: user.id }, 'signed in');
         return { user: { id: user.id, name: user.name, role: user.role, createdAt: user.created_at.toISOString() }, expiresAt: session.expiresAt.toISOString() };

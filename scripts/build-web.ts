@@ -17,14 +17,20 @@ const CONFIG = path.join(WEB, 'vite.config.ts');
 const HASH_FILE = path.join(DIST, '.build-hash');
 const BUDGET_BYTES = 250_000;
 
-/** Every source file of the app (not its output), plus the lockfile: a dependency upgrade changes the build too. */
+/**
+ * Shared code the app bundles from outside src/web (pure modules only; the lint keeps server code out): a change
+ * there changes the build as much as one inside.
+ */
+const SHARED_SOURCES = ['src/extraction/weights.ts'];
+
+/** Every source file of the app (not its output), the shared modules it bundles, and the lockfile (a dependency upgrade changes the build too). */
 function sourceHash(): string {
   const hash = createHash('sha256');
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true })
       .filter((e) => !(e.isDirectory() && (e.name === 'dist' || e.name === 'node_modules')))
       .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : []));
-  const files = [...walk(WEB), path.join(ROOT, 'package-lock.json')].filter((f) => existsSync(f)).sort();
+  const files = [...walk(WEB), ...SHARED_SOURCES.map((f) => path.join(ROOT, f)), path.join(ROOT, 'package-lock.json')].filter((f) => existsSync(f)).sort();
   for (const file of files) {
     hash.update(path.relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   }

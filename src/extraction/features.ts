@@ -2,6 +2,7 @@ import type { ClaimKind } from './types.ts';
 import type { LocatedQuantity } from './quantities.ts';
 import type { Sentence } from './segment.ts';
 import { isQuotedSpeech } from './claimant.ts';
+import { WEIGHTS, type Disqualifier } from './weights.ts';
 
 export interface SentenceContext {
   text: string;
@@ -20,35 +21,6 @@ export interface Scored {
   kind: ClaimKind;
 }
 
-// Weights: a lone figure or a lone verifiable event is enough to reach the default threshold of 0.5
-// together with any supporting signal; opinion, prediction and question cues pull below it.
-const WEIGHTS: Record<string, number> = {
-  number: 0.3,
-  percentage: 0.4,
-  money: 0.4,
-  proportion: 0.35,
-  multiplier: 0.3,
-  date: 0.15,
-  year: 0.15,
-  superlative: 0.4,
-  comparison: 0.25,
-  change: 0.15,
-  reported_speech: 0.25,
-  reported_forecast: -0.05,
-  attribution: 0.15,
-  named_entity: 0.2,
-  event: 0.3,
-  causal: 0.15,
-  quote: 0.05,
-  unquantified_quote: -0.2,
-  superlative_scope: 0.15,
-  opinion: -0.45,
-  prediction: -0.35,
-  hedged_possibility: -0.15,
-  first_person_plan: -0.2,
-  short: -0.3,
-  vague: -0.15,
-};
 
 const SUPERLATIVE = /\b(?:record|records|record-breaking|highest|lowest|largest|biggest|smallest|most|least|fewest|worst|best|fastest|slowest|longest|shortest|oldest|youngest|wettest|driest|hottest|coldest|never before|first time|for the first time|unprecedented|all-time|since records began)\b/i;
 const COMPARATIVE = /\b(?:more than|fewer than|less than|compared with|compared to|than (?:in|at|the|a|any|last|ever)|overtook|outnumber(?:ed)?|double|twice as|times as|rank(?:ed|s)?|higher|lower|larger|bigger|smaller|greater|up from|down from)\b/i;
@@ -96,7 +68,7 @@ export function describeBlock(blockText: string): BlockFacts {
 }
 
 /** Reasons a sentence can never be a claim whatever else it contains. */
-function disqualifier(ctx: SentenceContext): string | null {
+function disqualifier(ctx: SentenceContext): Disqualifier | null {
   const text = ctx.text.trim();
   if (ctx.block.caption && (ctx.sentence.unterminatedBlock || ctx.block.explicitCaption)) return 'caption';
   if (FURNITURE.test(text) && (wordCount(text) <= 12 || ctx.sentence.unterminatedBlock)) return 'site_furniture';

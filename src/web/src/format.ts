@@ -1,3 +1,4 @@
+import { lowersScore } from '../../extraction/weights.ts';
 // Durations in plain hours and days (UI.md): "3 h 20 min", "2 d 4 h".
 
 export function duration(seconds: number): string {
@@ -49,7 +50,8 @@ export function percentile(sorted: number[], p: number): number | null {
   return a + (b - a) * (i - lo);
 }
 
-// The extractor's signals, in the words a fact-checker would use. Those that lower a score are listed apart.
+// The extractor's signals, in the words a fact-checker would use; which of them lower a score is the extractor's own
+// table (src/extraction/weights.ts).
 const SIGNALS: Record<string, string> = {
   number: 'a figure',
   percentage: 'a percentage',
@@ -84,10 +86,9 @@ const SIGNALS: Record<string, string> = {
   headline: 'a headline',
   question: 'a question',
 };
-const LOWERING = new Set(['reported_forecast', 'unquantified_quote', 'opinion', 'prediction', 'hedged_possibility', 'first_person_plan', 'short', 'vague', 'caption', 'site_furniture', 'call_to_action', 'byline', 'dateline', 'headline', 'question']);
 
 /** The signals behind a check-worthiness score, split into those that raised it and those that lowered it. */
 export function signals(features: readonly string[]): { raised: string[]; lowered: string[] } {
   const named = (f: string) => SIGNALS[f] ?? label(f);
-  return { raised: features.filter((f) => !LOWERING.has(f)).map(named), lowered: features.filter((f) => LOWERING.has(f)).map(named) };
+  return { raised: features.filter((f) => !lowersScore(f)).map(named), lowered: features.filter(lowersScore).map(named) };
 }

@@ -208,6 +208,9 @@ export async function signIn(page: Page, baseUrl: string, user: E2eUser, path = 
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  // The landing page's code loads lazily: wait for its heading, so a test that navigates on at once does not
+  // abort those module loads (seen as failed requests for /assets/*.js).
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
 }
 
 /** axe on the desktop layout (no serious or critical violation), and a full-page screenshot at both sizes. */

@@ -6,7 +6,7 @@ export interface ActivitySettings {
   factCheck: { apiKey: string | null; url: string; timeoutMs: number };
   publisher: { name: string; url: string };
   /** Config WEBHOOK_ALLOW_PRIVATE; absent means false, so a deployment that never sets it stays guarded. */
-  webhooks?: { allowPrivate: boolean };
+  webhooks?: { allowPrivate: boolean; /** AES-256-GCM key of stored webhook secrets (config WEBHOOK_SECRET_KEY or the state dir's). */ secretKey?: Buffer };
 }
 
 export interface ActivityDeps {

@@ -1,7 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { findVerdict } from '../db/repositories/verdicts.ts';
-import { activeWebhooksFor, findWebhook, logDeliveryAttempt } from '../db/repositories/webhooks.ts';
+import { activeWebhooksFor, findWebhook, logDeliveryAttempt, storeEncryptedWebhookSecret } from '../db/repositories/webhooks.ts';
+import type { WebhookRow } from '../db/schema.ts';
+import { WebhookSecretKeyError, decryptWebhookSecret, encryptWebhookSecret } from '../src/publishing/webhook-secrets.ts';
 import type { Rating } from '../src/domain/ratings.ts';
 import { WEBHOOK_MAX_ATTEMPTS, type DeliveryOutcome, type WebhookEvent } from '../src/domain/webhooks.ts';
 import { loadClaimReview } from '../src/publishing/claimreview.ts';
@@ -32,6 +34,22 @@ function retryable(status: number): boolean {
 
 export function createWebhookActivities(deps: ActivityDeps) {
   const { db } = deps;
+  /** The HMAC key of a subscription; one stored in clear before encryption existed is encrypted on this first read. */
+  async function secretOf(hook: WebhookRow): Promise<string> {
+    const key = deps.settings.webhooks?.secretKey;
+    if (!key) throw ApplicationFailure.nonRetryable('no webhook secret key configured (WEBHOOK_SECRET_KEY)', 'WebhookSecretKeyMissing');
+    if (hook.secret_ciphertext !== null) {
+      try {
+        return decryptWebhookSecret(key, hook.secret_ciphertext);
+      } catch (err) {
+        if (err instanceof WebhookSecretKeyError) throw ApplicationFailure.nonRetryable(`webhook ${hook.id}: ${err.message}`, 'WebhookSecretUnreadable');
+        throw err;
+      }
+    }
+    if (hook.secret === null) throw ApplicationFailure.nonRetryable(`webhook ${hook.id} has no secret`, 'WebhookSecretUnreadable');
+    await storeEncryptedWebhookSecret(db, hook.id, encryptWebhookSecret(key, hook.secret));
+    return hook.secret;
+  }
   return {
     /** Subscriptions active now; the delivery id is stable per (verdict, event, subscription), so retries and replays reuse it. */
     async listWebhookTargets(input: { verdictId: string; event: WebhookEvent }): Promise<WebhookTarget[]> {
@@ -78,6 +96,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
       if (!hook || hook.deleted_at) {
         throw ApplicationFailure.nonRetryable(`webhook ${input.target.webhookId} was removed before delivery`, 'WebhookRemoved');
       }
+      const secret = await secretOf(hook);
       const body = JSON.stringify({ deliveryId: input.target.deliveryId, ...input.payload });
       const timestamp = String(Math.floor(Date.now() / 1000));
       const allowPrivate = deps.settings.webhooks?.allowPrivate ?? false;
@@ -95,7 +114,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
             'x-claimdesk-event': input.payload.event,
             'x-claimdesk-delivery': input.target.deliveryId,
             'x-claimdesk-timestamp': timestamp,
-            'x-claimdesk-signature': signWebhook(hook.secret, timestamp, body),
+            'x-claimdesk-signature': signWebhook(secret, timestamp, body),
           },
           body,
           timeoutMs: TIMEOUT_MS,

@@ -166,8 +166,10 @@ export interface ClaimEventsTable {
 export interface WebhooksTable {
   id: Generated<string> & Id;
   url: string;
-  /** Kept in clear: the HMAC needs it. */
-  secret: string;
+  /** A secret stored before encryption; the first read encrypts it into secret_ciphertext and clears this. */
+  secret: string | null;
+  /** AES-256-GCM of the HMAC key under WEBHOOK_SECRET_KEY (src/publishing/webhook-secrets.ts). */
+  secret_ciphertext: string | null;
   events: ColumnType<WebhookEvent[], WebhookEvent[], WebhookEvent[]>;
   description: string | null;
   created_by: string;
@@ -205,6 +207,14 @@ export interface Database {
   claim_events: ClaimEventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  rate_limits: RateLimitsTable;
+}
+
+/** Fixed-window request counters shared by every API process. */
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  window_end: Date;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -22,6 +22,11 @@ export async function listWebhooks(db: DbOrTrx, q: { afterId: string | null; lim
   return query.orderBy('id').limit(q.limit).execute();
 }
 
+/** Replaces a secret stored in clear (before encryption) with its ciphertext; a no-op once another process did it. */
+export async function storeEncryptedWebhookSecret(db: DbOrTrx, id: string, ciphertext: string): Promise<void> {
+  await db.updateTable('webhooks').set({ secret_ciphertext: ciphertext, secret: null }).where('id', '=', id).where('secret_ciphertext', 'is', null).execute();
+}
+
 /** Unsubscribes, keeping the row for the delivery log; false when there was no active subscription. */
 export async function softDeleteWebhook(db: DbOrTrx, id: string): Promise<boolean> {
   const res = await db.updateTable('webhooks').set({ deleted_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();

@@ -4,10 +4,12 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { RateLimiter, requireRole } from './auth.ts';
+import { credentialStillValid, requireRole } from './auth.ts';
+import { installRateLimits } from './rate-limit.ts';
 import type { RouteContext } from './context.ts';
 import type { AppDeps } from './deps.ts';
-import { installErrorHandler } from './errors.ts';
+import { HttpProblem, installErrorHandler } from './errors.ts';
+import { internalCallerCheck } from './internal.ts';
 import { installIdempotency } from './idempotency.ts';
 import { problemSchema } from './schemas.ts';
 import { EventHub } from './events.ts';
@@ -31,7 +33,9 @@ import { cookieAuthenticator, sessionSettings } from './session.ts';
 import { APP_CSP, DOCS_CSP, registerWebApp } from './web-app.ts';
 
 export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
-export const MAX_HEADER_BYTES = 128 * 1024;
+// Twice Node's default 16 kB: a search q pasted from a long claim travels in the URL, percent-encoded. Anything
+// beyond gets Node's 431 before a byte of it is parsed further.
+export const MAX_HEADER_BYTES = 32 * 1024;
 
 /** Builds the HTTP app without listening: `main` listens, tests inject. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -39,7 +43,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
-    // Node's 16 kB header limit would answer 431 to a long percent-encoded search q before the route sees it.
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     // Fastify logs every request twice at info; that drowns what matters. Requests are logged once, at debug, below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -50,25 +53,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const metrics = createMetrics(deps.db);
   const hub = new EventHub(deps.databaseUrl, deps.log);
-  const limiter = new RateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
   const byCookie = cookieAuthenticator(deps.db, sessionSettings(deps.config));
+  // Registered before any route: the plugin adds its hook to each route as it is added.
+  const signInFailures = await installRateLimits(app as unknown as FastifyInstance, { db: deps.db, config: deps.config, log: deps.log, onLimited: () => metrics.rateLimited.inc() });
   const ctx: RouteContext = {
     deps,
     metrics,
     hub,
-    limiter,
+    signInFailures,
     publisher: { name: deps.config.PUBLISHER_NAME, url: deps.config.PUBLISHER_URL },
-    access: (rule) => {
-      const check = requireRole(deps.db, limiter, rule, byCookie);
-      return async (req, reply) => {
-        try {
-          await check(req, reply);
-        } catch (err) {
-          if ((err as { status?: number }).status === 429) metrics.rateLimited.inc();
-          throw err;
-        }
-      };
-    },
+    access: (rule) => requireRole(deps.db, rule, byCookie, signInFailures),
+    credentialStillValid: (req) => credentialStillValid(deps.db, req, byCookie),
     heartbeatMs: deps.options?.heartbeatMs ?? 15_000,
     dashboardCacheMs: deps.options?.dashboardCacheMs ?? 2000,
   };
@@ -89,6 +84,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await hub.close();
+  });
+  // What an API answers a signed-in caller is theirs alone: no browser or proxy may keep it. Public routes that
+  // may be cached (the ClaimReview feed and documents) say so themselves and keep their header.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.principal || (req.url.startsWith('/api/') && !reply.hasHeader('cache-control'))) void reply.header('cache-control', 'no-store');
+    return payload;
   });
 
   await app.register(fastifyCookie);
@@ -118,10 +119,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
 
   await app.register(healthRoutes(deps));
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
-    const text = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(text);
-  });
+  // Scrapes read queue figures from Postgres: one computation serves every scrape for a moment.
+  const isInternal = internalCallerCheck(deps.db, deps.config);
+  const metricsCacheMs = deps.options?.publicCacheMs ?? 2000;
+  let scraped: { at: number; text: Promise<string> } | null = null;
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics: for the internal network (loopback, INTERNAL_NETWORKS) or with an API token', hide: false } },
+    async (req, reply) => {
+      if (!(await isInternal(req))) throw new HttpProblem(403, 'metrics are served to the internal network (INTERNAL_NETWORKS) or with an API token');
+      if (!scraped || Date.now() - scraped.at >= metricsCacheMs) scraped = { at: Date.now(), text: metrics.registry.metrics() };
+      const current = scraped;
+      const text = await current.text.catch((err: unknown) => {
+        if (scraped === current) scraped = null;
+        throw err;
+      });
+      return reply.type(metrics.registry.contentType).header('cache-control', 'no-store').send(text);
+    },
+  );
   await app.register(articleRoutes(ctx));
   await app.register(claimRoutes(ctx));
   await app.register(taskRoutes(ctx));

@@ -4,35 +4,7 @@ import { authenticate, type Principal } from '../accounts/users.ts';
 import { hasRole } from '../domain/roles.ts';
 import type { Role } from '../domain/types.ts';
 import { HttpProblem } from './errors.ts';
-
-/** Fixed one-minute windows per token: cheap, and good enough to stop a runaway script. */
-export class RateLimiter {
-  private windows = new Map<string, { start: number; count: number }>();
-  private lastSweep = 0;
-  constructor(private readonly perMinute: number) {}
-
-  /** Returns null when allowed, else the seconds until the window resets. */
-  take(key: string, now = Date.now()): number | null {
-    const w = this.windows.get(key);
-    if (!w || now - w.start >= 60_000) {
-      // At most one sweep a minute: sweeping on every new key once the map was large made each request that
-      // brought a fresh key (random sign-in names) scan the whole map.
-      if (this.windows.size > 10_000 && now - this.lastSweep >= 60_000) {
-        this.lastSweep = now;
-        this.sweep(now);
-      }
-      this.windows.set(key, { start: now, count: 1 });
-      return null;
-    }
-    w.count += 1;
-    if (w.count <= this.perMinute) return null;
-    return Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
-  }
-
-  private sweep(now: number): void {
-    for (const [k, w] of this.windows) if (now - w.start >= 60_000) this.windows.delete(k);
-  }
-}
+import type { FailureLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,8 +23,12 @@ export function bearerToken(req: FastifyRequest): string | null {
 
 const unauthorized = (detail: string) => new HttpProblem(401, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="claimdesk"' } });
 
-/** An onRequest hook (before the body is even read) enforcing one route's access rule. Admins may do anything. */
-export function requireRole(db: DbOrTrx, limiter: RateLimiter, access: Access, byCookie?: (req: FastifyRequest) => Promise<Principal | null>) {
+/**
+ * An onRequest hook (before the body is even read) enforcing one route's access rule. Admins may do anything.
+ * A wrong or revoked token counts as a failed sign-in of the address (`failures`): past the limit the answer is 429.
+ * The per-token request limit is applied after this hook by @fastify/rate-limit (src/api/rate-limit.ts).
+ */
+export function requireRole(db: DbOrTrx, access: Access, byCookie?: (req: FastifyRequest) => Promise<Principal | null>, failures?: FailureLimiter) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     req.principal = null;
     if (access === 'public') return;
@@ -60,10 +36,10 @@ export function requireRole(db: DbOrTrx, limiter: RateLimiter, access: Access, b
     // A bearer token wins over a cookie; the cookie path checks its own session and the request's Origin.
     const principal = token ? await authenticate(db, token) : ((await byCookie?.(req)) ?? null);
     if (!token && !principal) throw unauthorized('missing bearer token: send Authorization: Bearer <token>');
-    if (!principal) throw unauthorized('invalid or revoked token');
-    const retryAfter = limiter.take(principal.tokenId);
-    if (retryAfter !== null) {
-      throw new HttpProblem(429, `rate limit exceeded; retry in ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } });
+    if (!principal) {
+      await failures?.fail(req);
+      await failures?.assertAllowed(req);
+      throw unauthorized('invalid or revoked token');
     }
     req.principal = principal;
     if (access === 'any') return;
@@ -71,6 +47,22 @@ export function requireRole(db: DbOrTrx, limiter: RateLimiter, access: Access, b
       throw new HttpProblem(403, `this needs the role ${access.join(' or ')}; you are ${principal.user.role}`);
     }
   };
+}
+
+/**
+ * Whether the credential a request came with still stands (the token is not revoked, the session has not ended, the
+ * user is not disabled): long-lived responses (SSE) ask this now and then.
+ */
+export async function credentialStillValid(db: DbOrTrx, req: FastifyRequest, byCookie?: (req: FastifyRequest) => Promise<Principal | null>): Promise<boolean> {
+  const token = bearerToken(req);
+  try {
+    const principal = token ? await authenticate(db, token) : ((await byCookie?.(req)) ?? null);
+    return principal !== null && principal.user.id === req.principal?.user.id;
+  } catch (err) {
+    // An ended session answers 401 as an HttpProblem; anything else (the database away) is not a revocation.
+    if (err instanceof HttpProblem) return false;
+    throw err;
+  }
 }
 
 export function principalOf(req: FastifyRequest): Principal {

@@ -15,7 +15,7 @@ export interface AppDeps {
   /** The SSE hub opens its own LISTEN connection with this. */
   databaseUrl: string;
   /** Overrides for tests: SSE heartbeat interval, dashboard cache lifetime; demo mode from `claimdesk start`; where the built web app is (tests). */
-  options?: { heartbeatMs?: number; dashboardCacheMs?: number; demo?: DemoMode | null; webDist?: string };
+  options?: { heartbeatMs?: number; dashboardCacheMs?: number; demo?: DemoMode | null; webDist?: string; /** How long /metrics and the public ClaimReview feed are served from memory (default 2000; 0 in tests). */ publicCacheMs?: number };
 }
 
 /** Set only by `claimdesk start` in demo mode: the sign-in page may then list these demo users with their passwords. */

@@ -141,10 +141,12 @@ users
   .action((opts: { name: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersToken(db, opts, terminalIo))));
 users
   .command('revoke-token')
-  .description('revoke one token (--token) or every token of a user (--name); revoked tokens get 401')
-  .option('--token <token>', 'the token to revoke')
+  .description('revoke one token (read from stdin with --token-stdin) or every token of a user (--name); revoked tokens get 401')
+  .option('--token-stdin', 'read the token to revoke from stdin (tokens never go in argv)')
+  // Kept only to answer with the stdin way instead of "unknown option": a token in argv is refused.
+  .addOption(new Option('--token <token>', 'refused: use --token-stdin').hideHelp())
   .option('--name <name>', 'revoke all of this user\'s tokens')
-  .action((opts: { token?: string; name?: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersRevoke(db, opts, terminalIo))));
+  .action((opts: { token?: string; tokenStdin?: boolean; name?: string }) => run(async () => withDb(async (db) => (await import('./users-command.ts')).runUsersRevoke(db, opts, usersIo))));
 
 program
   .command('sources')

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
+import { webhookSecretKey } from '../config/webhook-key.ts';
 import type { Db } from '../../db/index.ts';
 import type { ActivitySettings } from '../../activities/index.ts';
 import { buildApp } from '../api/app.ts';
@@ -63,7 +64,7 @@ export function activitySettings(config: Config): ActivitySettings {
     extractionThreshold: config.EXTRACTION_THRESHOLD,
     factCheck: { apiKey: config.FACTCHECK_API_KEY ?? null, url: config.FACTCHECK_API_URL, timeoutMs: config.FACTCHECK_TIMEOUT_MS },
     publisher: { name: config.PUBLISHER_NAME, url: config.PUBLISHER_URL },
-    webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+    webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, secretKey: webhookSecretKey(config) },
   };
 }
 

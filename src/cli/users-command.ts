@@ -55,13 +55,27 @@ export async function runUsersToken(db: Db, opts: { name: string }, io: UsersIo)
 }
 
 /** `claimdesk users revoke-token (--token T | --name N)`: one token, or every token of a user. */
-export async function runUsersRevoke(db: Db, opts: { token?: string; name?: string }, io: UsersIo): Promise<number> {
-  if ((opts.token === undefined) === (opts.name === undefined)) {
-    io.stderr('users: give exactly one of --token or --name\n');
+export async function runUsersRevoke(db: Db, opts: { token?: string; tokenStdin?: boolean; name?: string }, io: UsersIo): Promise<number> {
+  if (opts.token !== undefined) {
+    // argv is visible to every user of the machine (ps, /proc) and lands in shell history: refused, not just discouraged.
+    io.stderr(`users: a token is never passed as an argument (ps and shell history see it); pipe it: printf '%s' "$TOKEN" | claimdesk users revoke-token --token-stdin\n`);
     return 2;
   }
+  if ((opts.tokenStdin === true) === (opts.name !== undefined)) {
+    io.stderr('users: give exactly one of --token-stdin or --name\n');
+    return 2;
+  }
+  let token: string | null = null;
+  if (opts.tokenStdin) {
+    if (!io.readStdin) throw new Error('this command needs stdin');
+    token = (await io.readStdin()).toString('utf8').trim();
+    if (token === '' || /\s/.test(token)) {
+      io.stderr('users: stdin must hold exactly one token\n');
+      return 2;
+    }
+  }
   try {
-    const { revoked } = await revokeToken(db, opts.token !== undefined ? { token: opts.token } : { userName: opts.name ?? '' });
+    const { revoked } = await revokeToken(db, token !== null ? { token } : { userName: opts.name ?? '' });
     io.stderr(`revoked ${revoked} token${revoked === 1 ? '' : 's'}\n`);
     return 0;
   } catch (err) {

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { z } from 'zod';
+import { parseSecretKey } from '../publishing/webhook-secrets.ts';
 
 // The only place that reads process.env. Entry points call loadConfig() once and pass the result down.
 
@@ -20,10 +22,23 @@ const optionalUrl = (protocols: string[]) =>
     .optional();
 const duration = z.coerce.number().positive();
 
+/** `10.0.0.0/8` → its parts, or null. */
+export function parseCidr(text: string): { address: string; bits: number; family: 'ipv4' | 'ipv6' } | null {
+  const slash = text.lastIndexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const family = net.isIP(address);
+  if (family === 0) return null;
+  const max = family === 4 ? 32 : 128;
+  const bits = slash < 0 ? max : Number(text.slice(slash + 1));
+  if (!Number.isInteger(bits) || bits < 0 || bits > max) return null;
+  return { address, bits, family: family === 4 ? 'ipv4' : 'ipv6' };
+}
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Loopback unless told otherwise: a laptop running `npm start` is not a server. Containers set HOST=0.0.0.0.
+  HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   // auto: DATABASE_URL, else the server on 127.0.0.1:5432, else embedded PostgreSQL.
@@ -47,12 +62,35 @@ export const configSchema = z.object({
   PUBLISHER_NAME: z.string().min(1).default('claimdesk newsroom'),
   // Unset: http://localhost:${PORT}, so ClaimReview urls point at this server's /claims/:id pages.
   PUBLISHER_URL: optionalUrl(['http:', 'https:']),
-  // Webhooks to loopback/private/link-local addresses (SSRF guard). Unset: refused in production, allowed otherwise.
+  // Webhooks to loopback/private/link-local addresses (SSRF guard). Refused unless set to true, in every environment.
   WEBHOOK_ALLOW_PRIVATE: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1' || v === 'yes')
-    .optional(),
+    .default(false),
+  // Requests per minute per API token or web session, shared by every API process (counted in Postgres).
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  // Requests per minute per client address on routes that need no sign-in (feed, public pages, /healthz, sign-in).
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(300),
+  // Failed sign-ins (wrong password, wrong or revoked token) per minute per client address, and per name.
+  SIGNIN_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  // Live event streams (SSE) one user may hold open at once, and how often each re-checks its token or session.
+  SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(5),
+  SSE_RECHECK_MS: z.coerce.number().int().positive().default(30_000),
+  // Addresses that see /metrics and the details of /healthz without a token (comma-separated CIDRs); loopback always does.
+  INTERNAL_NETWORKS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const nets = v.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const n of nets) if (!parseCidr(n)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(n)} is not a CIDR such as 10.0.0.0/8 or fd00::/8` });
+      return nets;
+    }),
+  // AES-256-GCM key for stored webhook secrets: 64 hex digits or base64 of 32 bytes. Required in production;
+  // elsewhere a key is generated once into the state directory (webhook-secret.key).
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((v) => parseSecretKey(v) !== null, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)')
+    .optional(),
   // Web sign-in: a session unused this long ends (it ends 7 days after sign-in in any case).
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(168).default(12),
   // Base of the Temporal Web UI the dashboard links each claim's workflow to; `claimdesk start` sets its dev server's.
@@ -63,7 +101,7 @@ export const configSchema = z.object({
 });
 
 type ParsedEnv = z.infer<typeof configSchema>;
-export type Config = Omit<ParsedEnv, 'PUBLISHER_URL' | 'WEBHOOK_ALLOW_PRIVATE'> & { PUBLISHER_URL: string; WEBHOOK_ALLOW_PRIVATE: boolean; stateDir: string };
+export type Config = Omit<ParsedEnv, 'PUBLISHER_URL'> & { PUBLISHER_URL: string; stateDir: string };
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config' as const;
@@ -94,10 +132,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(problems);
   }
   const data = result.data;
+  if (data.NODE_ENV === 'production' && !data.WEBHOOK_SECRET_KEY) {
+    throw new ConfigError(['config: WEBHOOK_SECRET_KEY: required when NODE_ENV=production (32 bytes: openssl rand -base64 32)']);
+  }
   return {
     ...data,
     PUBLISHER_URL: data.PUBLISHER_URL ?? `http://localhost:${data.PORT}`,
-    WEBHOOK_ALLOW_PRIVATE: data.WEBHOOK_ALLOW_PRIVATE ?? data.NODE_ENV !== 'production',
     stateDir: data.CLAIMDESK_STATE_DIR ?? defaultStateDir(env),
   };
 }

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-/** A subscription's HMAC key when the editor gives none. */
+export const WEBHOOK_SECRET_BYTES = 32;
+
+/** A subscription's HMAC key when the editor gives none: 32 random bytes, as long as the SHA-256 block it keys. */
 export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64url')}`;
+  return `whsec_${randomBytes(WEBHOOK_SECRET_BYTES).toString('base64url')}`;
 }
 
 /** `sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>`: receivers recompute it and reject stale timestamps. */

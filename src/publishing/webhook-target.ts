@@ -23,8 +23,10 @@ for (const [prefix, bits] of [
   blocked.addSubnet(prefix, bits, 'ipv4');
 }
 for (const [prefix, bits] of [
-  ['::', 128], // unspecified
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible addresses (::a.b.c.d)
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215)
+  ['2002::', 16], // 6to4: relays into whatever IPv4 address it embeds
+  ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
@@ -87,8 +89,8 @@ export async function assertPublicTarget(url: string, allowPrivate: boolean): Pr
       throw new WebhookTargetError('unresolvable', `host ${host} does not resolve (${(err as { code?: string }).code ?? 'lookup failed'})`);
     }
   }
-  const bad = addresses.find(isPrivateAddress);
-  if (bad !== undefined) throw new WebhookTargetError('private_address', `host ${host} resolves to ${bad}, a private, loopback or link-local address`);
+  // The resolved address is not named: an error that echoed it would turn registration into an internal DNS oracle.
+  if (addresses.some(isPrivateAddress)) throw new WebhookTargetError('private_address', `host ${host} is, or resolves to, a private, loopback or link-local address`);
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -102,7 +104,7 @@ function publicOnlyLookup(hostname: string, options: dns.LookupOptions, callback
     if (err) return callback(err, []);
     const bad = addresses.find((a) => isPrivateAddress(a.address));
     if (bad) {
-      const refused: NodeJS.ErrnoException = new WebhookTargetError('private_address', `host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address`);
+      const refused: NodeJS.ErrnoException = new WebhookTargetError('private_address', `host ${hostname} is, or resolves to, a private, loopback or link-local address`);
       refused.code = 'EWEBHOOKTARGET';
       return callback(refused, []);
     }

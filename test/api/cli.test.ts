@@ -109,8 +109,14 @@ describe('claimdesk users', () => {
     const token2 = (second.out[0] ?? '').trim();
     expect(token2).not.toBe(token);
 
+    // A token in argv is refused, naming the stdin way, and revokes nothing.
+    const inArgv = capture();
+    expect(await runUsersRevoke(h.env.db, { token }, inArgv.io)).toBe(2);
+    expect(inArgv.err.join('')).toContain('--token-stdin');
+    expect(await authenticate(h.env.db, token)).not.toBeNull();
+
     const revokeOne = capture();
-    expect(await runUsersRevoke(h.env.db, { token }, revokeOne.io)).toBe(0);
+    expect(await runUsersRevoke(h.env.db, { tokenStdin: true }, { ...revokeOne.io, readStdin: async () => Buffer.from(`${token}\n`) })).toBe(0);
     expect(await authenticate(h.env.db, token)).toBeNull();
     expect(await authenticate(h.env.db, token2)).not.toBeNull();
     expect((await h.req({ method: 'GET', url: '/api/me', token })).statusCode).toBe(401);

@@ -9,6 +9,7 @@ import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-clie
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
 import type { Role } from '../../src/domain/types.ts';
 import { waitFor } from '../../src/services/net.ts';
+import { TEST_WEBHOOK_SECRET_KEY } from '../support/activity-settings.ts';
 import { openTestEnv, startTestWorker, testLogger, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 
 export interface ApiHarness {
@@ -33,12 +34,22 @@ export async function uniqueUser(env: TestEnv, role: Role, prefix: string = role
   return { name, token };
 }
 
-export async function openApiHarness(opts: { worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy; demo?: DemoMode; log?: Logger; webDist?: string } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { publicCacheMs?: number; worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy; demo?: DemoMode; log?: Logger; webDist?: string } = {}): Promise<ApiHarness> {
   const env = await openTestEnv();
   const taskQueue = uniqueTaskQueue('api');
   const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
   const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, policy: opts.policy ?? TEST_POLICY });
-  const config = loadConfig({ PUBLISHER_NAME: 'Test Desk', PUBLISHER_URL: 'https://factcheck.example.org', ...opts.config });
+  // The tests' webhook receivers listen on loopback, which the service refuses unless told otherwise: told here, explicitly.
+  // Every injected request comes from 127.0.0.1: the per-address limit of anonymous routes is raised out of the way
+  // (the rate-limit tests set their own).
+  const config = loadConfig({
+    PUBLISHER_NAME: 'Test Desk',
+    PUBLISHER_URL: 'https://factcheck.example.org',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY,
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    ...opts.config,
+  });
   const app = await buildApp({
     db: env.db,
     temporal: env.client,
@@ -46,7 +57,7 @@ export async function openApiHarness(opts: { worker?: boolean; config?: Record<s
     config,
     log: opts.log ?? testLogger,
     databaseUrl: env.databaseUrl,
-    options: { heartbeatMs: opts.heartbeatMs ?? 15_000, dashboardCacheMs: opts.dashboardCacheMs ?? 0, demo: opts.demo ?? null, ...(opts.webDist ? { webDist: opts.webDist } : {}) },
+    options: { heartbeatMs: opts.heartbeatMs ?? 15_000, dashboardCacheMs: opts.dashboardCacheMs ?? 0, publicCacheMs: opts.publicCacheMs ?? 0, demo: opts.demo ?? null, ...(opts.webDist ? { webDist: opts.webDist } : {}) },
   });
   const users = {
     fact_checker: await uniqueUser(env, 'fact_checker', 'fc'),

@@ -33,10 +33,22 @@ describe('webhook targets: address classification and the WEBHOOK_ALLOW_PRIVATE 
     }
   });
 
-  it('refuses private targets by default only in production', () => {
+  it('classifies NAT64 local-use, 6to4, site-local and IPv4-compatible addresses as private', () => {
+    for (const ip of ['64:ff9b:1::1', '64:ff9b:1:ffff::a00:1', '2002::1', '2002:808:808::1', '2002:7f00:1::1', 'fec0::1', 'feff::1', '::2', '::8.8.8.8', '::7f00:1', '::1.2.3.4']) {
+      expect(isPrivateAddress(ip), ip).toBe(true);
+    }
+    // Just outside each range: the ranges are exact, not a blanket refusal of IPv6.
+    for (const ip of ['64:ff9b:2::1', '2003::1', '2001:4860:4860::8888', 'fe00::1']) {
+      expect(isPrivateAddress(ip), ip).toBe(false);
+    }
+  });
+
+  it('refuses private targets unless WEBHOOK_ALLOW_PRIVATE=true, in every environment', () => {
     expect(parseConfig({ NODE_ENV: 'production' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
-    expect(parseConfig({ NODE_ENV: 'development' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
-    expect(parseConfig({ NODE_ENV: 'test' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'development' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'test' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(parseConfig({}).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'development', WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
     expect(parseConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
     expect(parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(() => parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
@@ -60,7 +72,8 @@ describe('webhook targets with WEBHOOK_ALLOW_PRIVATE=false', () => {
   let h: ApiHarness;
   let stopWorker: () => Promise<void>;
   beforeAll(async () => {
-    h = await openApiHarness({ worker: false, config: { WEBHOOK_ALLOW_PRIVATE: 'false' } });
+    // Not set at all: the default must refuse.
+    h = await openApiHarness({ worker: false, config: { WEBHOOK_ALLOW_PRIVATE: '' } });
     ({ stop: stopWorker } = await startTestWorker(h.env, h.taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, webhooks: { allowPrivate: false } } }));
   });
   afterAll(async () => {
@@ -70,12 +83,33 @@ describe('webhook targets with WEBHOOK_ALLOW_PRIVATE=false', () => {
 
   it('registration refuses internal targets with a 400 naming url, and accepts a public one', async () => {
     expect(h.config.WEBHOOK_ALLOW_PRIVATE).toBe(false);
-    for (const url of ['http://127.0.0.1:9/hook', 'http://localhost:8080/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://0.0.0.0:5432/']) {
+    const refused = [
+      'http://127.0.0.1:9/hook',
+      'http://localhost:8080/hook',
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.5/hook',
+      'http://172.20.0.1/hook',
+      'http://192.168.1.10/hook',
+      'http://100.64.0.1/hook',
+      'http://[fe80::1]/hook',
+      'http://[fd00::1]/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+      'http://0.0.0.0:5432/',
+      'http://[64:ff9b:1::a00:1]/hook',
+      'http://[2002:7f00:1::1]/hook',
+      'http://[fec0::1]/hook',
+      'http://[::7f00:1]/hook',
+    ];
+    for (const url of refused) {
       const res = await h.req({ method: 'POST', url: '/api/webhooks', token: h.tokens.editor, payload: { url } });
       expect(res.statusCode, url).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json<{ errors: { field: string; message: string }[] }>().errors, url).toEqual([{ field: 'url', message: expect.stringContaining('private, loopback or link-local') }]);
     }
+    // A name is refused without saying what it resolved to: errors are no DNS oracle for internal names.
+    const named = await h.req({ method: 'POST', url: '/api/webhooks', token: h.tokens.editor, payload: { url: 'http://localhost:8080/hook' } });
+    expect(named.body).not.toMatch(/127\.0\.0\.1|::1/);
     const ok = await h.req({ method: 'POST', url: '/api/webhooks', token: h.tokens.editor, payload: { url: 'https://93.184.216.34/hook' } });
     expect(ok.statusCode, ok.body).toBe(201);
     await h.req({ method: 'DELETE', url: `/api/webhooks/${ok.json<{ webhook: { id: string } }>().webhook.id}`, token: h.tokens.editor });
@@ -104,7 +138,7 @@ describe('webhook targets with WEBHOOK_ALLOW_PRIVATE=false', () => {
         rows = await db.selectFrom('webhook_deliveries').select(['attempt', 'outcome', 'final', 'status_code', 'error']).where('delivery_id', '=', deliveryId).execute();
         return rows.length > 0;
       }, 10_000);
-      expect(rows).toEqual([{ attempt: 1, outcome: 'failed', final: true, status_code: null, error: expect.stringMatching(/^target refused: host 127\.0\.0\.1 resolves to 127\.0\.0\.1/) }]);
+      expect(rows).toEqual([{ attempt: 1, outcome: 'failed', final: true, status_code: null, error: expect.stringMatching(/^target refused: host 127\.0\.0\.1 is, or resolves to, a private/) }]);
       expect(r.received.filter((b) => b.includes(`"verdictId":"${verdict.id}"`))).toHaveLength(0);
     } finally {
       await db.updateTable('webhooks').set({ deleted_at: new Date() }).where('id', '=', hook.id).execute();

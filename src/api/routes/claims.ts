@@ -58,7 +58,7 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const { limit, cursor, status, q, articleId } = req.query;
-        const after = decodeCursor(cursor, ['string', 'string']) as [string, string] | null;
+        const after = decodeCursor(cursor, ['time', 'id']) as [string, string] | null;
         const rows = await listClaims(db, { status, articleId, q, after, limit: limit + 1 });
         const { items, nextCursor } = paginate(rows, limit, (r) => [r.created_at.toISOString(), r.id]);
         return { items: items.map(toClaim), nextCursor };

@@ -2,15 +2,21 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServerResponse } from 'node:http';
 import type { ClaimNotification } from '../../../db/repositories/events.ts';
+import { principalOf } from '../auth.ts';
 import { HttpProblem } from '../errors.ts';
 import type { RouteContext } from '../context.ts';
 
 /**
  * Server-Sent Events: one `change` event per read-model write (claim status, task claimed/released, verdict),
  * so the queue and the dashboard refresh without polling. Comments keep proxies from closing idle streams.
+ * A stream outlives the request that checked its token: every SSE_RECHECK_MS it checks the token or session again
+ * and ends (with `event: revoked`) once it is revoked, expired or its user disabled. One user may hold at most
+ * SSE_MAX_STREAMS_PER_USER streams on one API process.
  */
 export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   const open = new Set<ServerResponse>();
+  const perUser = new Map<string, number>();
+  const { SSE_MAX_STREAMS_PER_USER: maxPerUser, SSE_RECHECK_MS: recheckMs } = ctx.deps.config;
   return async (app) => {
     // Streams would otherwise hold the server open on close: end them first.
     app.addHook('preClose', async () => {
@@ -30,6 +36,10 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
+        const userId = principalOf(req).user.id;
+        if ((perUser.get(userId) ?? 0) >= maxPerUser) {
+          throw new HttpProblem(429, `you already have ${maxPerUser} live event streams open (the most one user may hold); close one, e.g. another tab`, { headers: { 'Retry-After': '30' } });
+        }
         const onlyClaim = req.query.claimId;
         const res = reply.raw;
         let seq = 0;
@@ -54,12 +64,37 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         });
         res.write(`retry: 3000\n: connected\n\n`);
         open.add(res);
+        perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
         ctx.metrics.sseClients.inc();
         const heartbeat = setInterval(() => res.write(`: ping\n\n`), ctx.heartbeatMs);
+        let checking = false;
+        const recheck = setInterval(() => {
+          if (checking) return;
+          checking = true;
+          ctx
+            .credentialStillValid(req)
+            .then((valid) => {
+              if (valid || res.writableEnded) return;
+              req.log.info({ userId }, 'closing a live event stream: its token or session was revoked');
+              res.end(`event: revoked\ndata: {"reason":"token or session revoked or expired"}\n\n`);
+            })
+            // The database being away is no revocation: the next check decides.
+            .catch((err: unknown) => req.log.warn({ err }, 'could not re-check a live event stream'))
+            .finally(() => {
+              checking = false;
+            });
+        }, recheckMs);
+        let cleaned = false;
         const cleanup = () => {
+          if (cleaned) return;
+          cleaned = true;
           clearInterval(heartbeat);
+          clearInterval(recheck);
           unsubscribe();
           if (open.delete(res)) ctx.metrics.sseClients.dec();
+          const left = (perUser.get(userId) ?? 1) - 1;
+          if (left > 0) perUser.set(userId, left);
+          else perUser.delete(userId);
         };
         req.raw.on('close', cleanup);
         res.on('close', cleanup);

@@ -46,7 +46,7 @@ export function pageRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       { onRequest: ctx.access('public'), schema: { tags: ['publishing'], summary: 'Public HTML list of published verdicts, most recently changed first', querystring: pageQuery } },
       async (req, reply) => {
         const { limit } = req.query;
-        const after = decodeCursor(req.query.cursor, ['string', 'string']) as [string, string] | null;
+        const after = decodeCursor(req.query.cursor, ['time', 'id']) as [string, string] | null;
         const { rows, items: list } = await publishedVerdictPage(db, { after, limit });
         const { nextCursor } = paginate(rows, limit, (r) => [new Date(r.last).toISOString(), r.claim_id]);
         void reply.header('cache-control', 'public, max-age=60');

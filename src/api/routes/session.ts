@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { findUserForSignIn, revokeSessionByHash } from '../../../db/repositories/sessions.ts';
 import { ROLES } from '../../domain/types.ts';
-import { RateLimiter } from '../auth.ts';
 import { HttpProblem } from '../errors.ts';
 import { PASSWORD_MAX_LENGTH, verifyPassword } from '../../accounts/passwords.ts';
 import { userSchema } from '../schemas.ts';
@@ -25,8 +24,6 @@ const WRONG = 'name or password is wrong';
 export function sessionRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   const { db } = ctx.deps;
   const settings = sessionSettings(ctx.deps.config);
-  // Guessing is slowed per name and per address, whichever runs out first; a person retyping never notices.
-  const attempts = new RateLimiter(10);
   const demo = ctx.deps.options?.demo ?? null;
   return async (app) => {
     app.post(
@@ -43,13 +40,16 @@ export function sessionRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       async (req, reply) => {
         // A browser always sends Origin here; refusing other origins stops a page elsewhere signing the visitor in.
         if (req.headers.origin !== undefined) assertSameOriginForChange(req);
-        // The address first: an address over its limit is refused before it can count against (and lock out) a name.
-        const wait = attempts.take(`ip:${req.ip}`) ?? attempts.take(`name:${req.body.name.toLowerCase()}`);
-        if (wait !== null) throw new HttpProblem(429, `too many sign-in attempts; retry in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
+        // Guessing is slowed per address and per name: only failures count, in Postgres, so every API process agrees,
+        // and an address or name past its limit is refused before its password is even checked.
+        await ctx.signInFailures.assertAllowed(req);
         const user = await findUserForSignIn(db, req.body.name);
         // The hash is checked even for an unknown name, so the answer and its timing say nothing about which was wrong.
         const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
-        if (!user || !ok || user.disabled_at !== null || user.password_hash === null) throw new HttpProblem(401, WRONG);
+        if (!user || !ok || user.disabled_at !== null || user.password_hash === null) {
+          await ctx.signInFailures.fail(req);
+          throw new HttpProblem(401, WRONG);
+        }
         const previous = sessionCookie(req);
         if (previous) await revokeSessionByHash(db, hashSessionId(previous));
         const session = await startSession(db, user.id, user.password_hash, settings);

@@ -64,7 +64,7 @@ export function taskRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         const kind = req.query.kind ?? (me.user.role === TASK_ROLE.review ? 'review' : 'approval');
         const role = TASK_ROLE[kind];
         if (!hasRole(me.user.role, [role])) throw new HttpProblem(403, `the ${kind} queue is for ${role}s; you are ${me.user.role}`);
-        const after = decodeCursor(req.query.cursor, ['number', 'string', 'string']) as [number, string, string] | null;
+        const after = decodeCursor(req.query.cursor, ['rank', 'time', 'id']) as [number, string, string] | null;
         const rows = await queueTasks(db, { kind, userName: me.user.name, filter: req.query.filter, priority: req.query.priority, after, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [Number(r.rank), r.due_key instanceof Date ? (Number.isFinite(r.due_key.getTime()) ? r.due_key.toISOString() : 'infinity') : String(r.due_key), r.id]);
         const claimIds = [...new Set(items.map((t) => t.claim_id))];

@@ -4,6 +4,8 @@ import type { DeliveryRow, WebhookRow } from '../../../db/schema.ts';
 import { deliveriesOfWebhook, insertWebhook, listWebhooks, softDeleteWebhook, webhookExists } from '../../../db/repositories/webhooks.ts';
 import { DELIVERY_OUTCOMES, WEBHOOK_EVENTS } from '../../domain/webhooks.ts';
 import { newWebhookSecret } from '../../publishing/webhook-signing.ts';
+import { encryptWebhookSecret } from '../../publishing/webhook-secrets.ts';
+import { webhookSecretKey } from '../../config/webhook-key.ts';
 import { assertPublicTarget } from '../../publishing/webhook-target.ts';
 import { principalOf } from '../auth.ts';
 import { notFound } from '../errors.ts';
@@ -64,6 +66,8 @@ export const webhookInputSchema = z.object({
 
 export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   const { db } = ctx.deps;
+  // Read (or, without WEBHOOK_SECRET_KEY outside production, generated) on the first subscription, not at start.
+  let secretKey: Buffer | undefined;
   return async (app) => {
     app.post(
       '/api/webhooks',
@@ -79,7 +83,15 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       async (req, reply) => {
         await assertPublicTarget(req.body.url, ctx.deps.config.WEBHOOK_ALLOW_PRIVATE);
         const secret = req.body.secret ?? newWebhookSecret();
-        const row = await insertWebhook(db, { url: req.body.url, events: [...new Set(req.body.events)], secret, description: req.body.description ?? null, created_by: principalOf(req).user.name });
+        // Stored encrypted; the plain secret is in this answer once and nowhere else.
+        const row = await insertWebhook(db, {
+          url: req.body.url,
+          events: [...new Set(req.body.events)],
+          secret: null,
+          secret_ciphertext: encryptWebhookSecret((secretKey ??= webhookSecretKey(ctx.deps.config)), secret),
+          description: req.body.description ?? null,
+          created_by: principalOf(req).user.name,
+        });
         return reply.code(201).send({ webhook: toWebhook(row), secret });
       },
     );
@@ -88,7 +100,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       '/api/webhooks',
       { onRequest: ctx.access(['editor']), schema: { tags: ['webhooks'], summary: 'Active webhook subscriptions', querystring: pageQuery, response: { 200: page(webhookSchema) } } },
       async (req) => {
-        const after = decodeCursor(req.query.cursor, ['string']);
+        const after = decodeCursor(req.query.cursor, ['id']);
         const rows = await listWebhooks(db, { afterId: after ? String(after[0]) : null, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [r.id]);
         return { items: items.map(toWebhook), nextCursor };
@@ -112,7 +124,7 @@ export function webhookRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         if (!(await webhookExists(db, req.params.id))) throw notFound(`webhook ${req.params.id}`);
-        const after = decodeCursor(req.query.cursor, ['string']);
+        const after = decodeCursor(req.query.cursor, ['id']);
         const rows = await deliveriesOfWebhook(db, req.params.id, { beforeId: after ? String(after[0]) : null, limit: req.query.limit + 1 });
         const { items, nextCursor } = paginate(rows, req.query.limit, (r) => [r.id]);
         return { items: items.map(toDelivery), nextCursor };

@@ -20,6 +20,11 @@ export const REDACT_PATHS = [
   '*.*.password',
   'token',
   '*.token',
+  '*.*.token',
+  // Webhook HMAC keys, in bodies or options objects.
+  'secret',
+  '*.secret',
+  '*.*.secret',
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configSchema } from '../../src/config/index.ts';
+import { configSchema, parseConfig } from '../../src/config/index.ts';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.ts';
 
 // No Docker engine runs where these tests run: the compose file is checked by reading it.
@@ -46,6 +46,18 @@ describe('docker-compose.yml', () => {
       const concrete = Object.fromEntries(Object.entries(env).filter(([, v]) => !String(v).includes('${')));
       expect(() => configSchema.parse(concrete), name).not.toThrow();
     }
+  });
+
+  it('makes the API listen on the container interface explicitly and requires a webhook secret key', () => {
+    // claimdesk's own default is loopback, which nothing outside the container could reach.
+    expect(parseConfig({}).HOST).toBe('127.0.0.1');
+    expect(compose.services.api?.environment?.HOST).toBe('0.0.0.0');
+    for (const name of ['api', 'worker']) {
+      // `${VAR:?message}`: compose refuses to start without it, as the config refuses production without it.
+      expect(compose.services[name]?.environment?.WEBHOOK_SECRET_KEY, name).toMatch(/^\$\{WEBHOOK_SECRET_KEY:\?/);
+    }
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(parseConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }).NODE_ENV).toBe('production');
   });
 
   it('registers every search attribute the workflows upsert', () => {

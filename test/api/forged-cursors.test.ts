@@ -11,7 +11,7 @@ const FORGERIES: Record<string, string> = {
   'base64 of bad JSON': b64('{"a":'),
   'base64 of a JSON string': b64('"hello"'),
   'base64 of null': b64('null'),
-  'an object': encodeCursor({ id: '1' }),
+  'an object with a bad id': encodeCursor({ id: 'x', s: 1 }),
   'empty array': encodeCursor([]),
   'non-date time': encodeCursor(['yesterday', '5']),
   'date in another format': encodeCursor(['2024-01-01 10:00:00', '5']),

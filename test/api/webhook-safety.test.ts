@@ -76,7 +76,7 @@ describe('webhook targets with WEBHOOK_ALLOW_PRIVATE=false', () => {
   beforeAll(async () => {
     // Not set at all: the default must refuse.
     h = await openApiHarness({ worker: false, config: { WEBHOOK_ALLOW_PRIVATE: '' } });
-    ({ stop: stopWorker } = await startTestWorker(h.env, h.taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, webhooks: { allowPrivate: false } } }));
+    ({ stop: stopWorker } = await startTestWorker(h.env, h.taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, webhooks: { ...TEST_ACTIVITY_SETTINGS.webhooks, allowPrivate: false } } }));
   });
   afterAll(async () => {
     await stopWorker();

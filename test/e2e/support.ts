@@ -22,6 +22,7 @@ import type { Role } from '../../src/domain/types.ts';
 import { createWorker, installRuntime } from '../../src/worker/index.ts';
 import { openScratchDb } from '../evidence/scratch-db.ts';
 import { testLogger, uniqueTaskQueue } from '../support/env.ts';
+import { TEST_WEBHOOK_SECRET_KEY } from '../support/activity-settings.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -89,7 +90,8 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
     db: scratch.db,
     temporal: client,
     claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY }),
-    config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }),
+    // The browser's every anonymous request comes from 127.0.0.1: the per-address limit is raised out of the way.
+    config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY }),
     log: testLogger,
     databaseUrl: scratch.url,
     options: {

@@ -39,7 +39,7 @@ describe('cookie sessions', () => {
   const password = 'tea-and-biscuits-42';
   let editor: { name: string; token: string };
   beforeAll(async () => {
-    h = await openApiHarness({ worker: false, heartbeatMs: 100 });
+    h = await openApiHarness({ worker: false, heartbeatMs: 100, config: { SIGNIN_FAILURES_PER_MINUTE: '10' } });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
     editor = await uniqueUser(h.env, 'editor', 'sess-ed');

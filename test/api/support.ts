@@ -48,6 +48,8 @@ export async function openApiHarness(opts: { publicCacheMs?: number; worker?: bo
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY,
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    // The role matrix alone sends hundreds of wrong and revoked tokens from that one address.
+    SIGNIN_FAILURES_PER_MINUTE: '1000000',
     ...opts.config,
   });
   const app = await buildApp({

@@ -100,7 +100,7 @@ describe('security headers, caching and header size on every kind of response', 
 });
 
 describe('/healthz never shows raw errors to anonymous callers from outside', () => {
-  it('says "down" to them, the reason to loopback and to a token', async () => {
+  it('says "down" to them and the reason to loopback', async () => {
     const h = await openApiHarness({ worker: false });
     const deadDb = createDb(`postgres://nobody@127.0.0.1:${await freePort()}/none`, { max: 1 });
     const broken: FastifyInstance = await buildApp({

@@ -40,6 +40,13 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         if ((perUser.get(userId) ?? 0) >= maxPerUser) {
           throw new HttpProblem(429, `you already have ${maxPerUser} live event streams open (the most one user may hold); close one, e.g. another tab`, { headers: { 'Retry-After': '30' } });
         }
+        // Taken now, before the awaits below, so simultaneous requests cannot all pass the check.
+        perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
+        const release = () => {
+          const left = (perUser.get(userId) ?? 1) - 1;
+          if (left > 0) perUser.set(userId, left);
+          else perUser.delete(userId);
+        };
         const onlyClaim = req.query.claimId;
         const res = reply.raw;
         let seq = 0;
@@ -52,6 +59,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         try {
           unsubscribe = await ctx.hub.subscribe(send);
         } catch (err) {
+          release();
           req.log.error({ err }, 'could not subscribe to change events');
           throw new HttpProblem(503, 'live updates are unavailable right now');
         }
@@ -64,7 +72,6 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         });
         res.write(`retry: 3000\n: connected\n\n`);
         open.add(res);
-        perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
         ctx.metrics.sseClients.inc();
         const heartbeat = setInterval(() => res.write(`: ping\n\n`), ctx.heartbeatMs);
         let checking = false;
@@ -92,9 +99,7 @@ export function eventRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
           clearInterval(recheck);
           unsubscribe();
           if (open.delete(res)) ctx.metrics.sseClients.dec();
-          const left = (perUser.get(userId) ?? 1) - 1;
-          if (left > 0) perUser.set(userId, left);
-          else perUser.delete(userId);
+          release();
         };
         req.raw.on('close', cleanup);
         res.on('close', cleanup);

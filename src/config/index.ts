@@ -113,6 +113,9 @@ function defaultStateDir(env: NodeJS.ProcessEnv): string {
   return path.join(base, 'claimdesk');
 }
 
+/** Never echoed in a configuration error: a key that was refused may still be a real one. */
+const SECRET_VARIABLES = new Set(['ACTOR_SIGNING_KEY', 'ACTOR_SIGNING_KEYS_PREVIOUS', 'TEMPORAL_API_KEY', 'FACTCHECK_API_KEY']);
+
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   // Empty strings count as unset, as in most .env tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -120,7 +123,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
-      const value = typeof cleaned[name] === 'string' ? ` (got ${JSON.stringify(cleaned[name])})` : '';
+      const value = typeof cleaned[name] === 'string' && !SECRET_VARIABLES.has(name) ? ` (got ${JSON.stringify(cleaned[name])})` : '';
       return `config: ${name}${value}: ${issue.message}`;
     });
     throw new ConfigError(problems);

@@ -1,9 +1,10 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ACTOR_SIGNING_KEY, signActorUpdate } from '../../src/domain/actor-signature.ts';
-import type { ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
+import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
+import { TaskActionError } from '../../src/domain/review.ts';
 import { approveUpdate, claimTaskUpdate, claimWorkflowId, reprioritizeUpdate, withdrawUpdate } from '../../workflows/messages.ts';
-import type { TestEnv } from '../support/env.ts';
+import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 import { ada, alice, erin, eventTypes, insertClaim, sampleVerdict, tasksOf, useWorkflowWorker, waitForTask } from './support.ts';
 
 // Issue 12: anyone with network access to Temporal could send the claim workflow an Update claiming any actor. Each
@@ -78,5 +79,38 @@ describe('forged Updates sent straight to Temporal', () => {
     // And the normal path through the claims client keeps working end to end.
     await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
     expect((await tasksOf(env.db, claimId)).map((t) => t.kind)).toEqual(['review', 'approval']);
+  });
+});
+
+describe('actor signing keys: per worker, rotated without downtime', () => {
+  const rotatedKey = `rotated-${'r'.repeat(40)}`;
+  let env: TestEnv;
+  let stop: () => Promise<void>;
+  const taskQueue = uniqueTaskQueue('rotation');
+  beforeAll(async () => {
+    env = await openTestEnv();
+    // This worker's bundle gets the new key and still accepts the old (development) one: API processes that have not
+    // restarted yet keep working during the rotation.
+    ({ stop } = await startTestWorker(env, taskQueue, {}, { actorSigningKeys: { current: rotatedKey, previous: [DEV_ACTOR_SIGNING_KEY] } }));
+  });
+  afterAll(async () => {
+    await stop();
+    await env.close();
+  });
+
+  it('accepts the current and the previous key, refuses any other', async () => {
+    const claimId = await insertClaim(env.db);
+    const rotated = createClaimWorkflows(env.client, { taskQueue, actorSigningKey: rotatedKey });
+    const old = createClaimWorkflows(env.client, { taskQueue });
+    const stranger = createClaimWorkflows(env.client, { taskQueue, actorSigningKey: `stranger-${'s'.repeat(40)}` });
+    await rotated.startClaim(claimId);
+    const review = await waitForTask(env.db, claimId, 'review');
+    const refused = await stranger.act(claimId, { type: 'claim', taskId: review.id, actor: alice }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TaskActionError);
+    expect((refused as TaskActionError).code).toBe('forbidden');
+    expect((await tasksOf(env.db, claimId))[0]).toMatchObject({ status: 'open', assignee: null });
+    await old.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
+    await rotated.act(claimId, { type: 'release', taskId: review.id, actor: alice });
+    expect((await tasksOf(env.db, claimId))[0]).toMatchObject({ status: 'open', assignee: null });
   });
 });

@@ -18,7 +18,7 @@ export interface ActivityDeps {
   db: Db;
   log: Logger;
   settings: ActivitySettings;
-  /** Where extraction runs; absent: the intake activities start their own pool. */
+  /** Where extraction runs; absent: the process's shared pool with settings.extraction.threads threads. */
   extractionPool?: ExtractionPool;
 }
 

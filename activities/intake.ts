@@ -4,7 +4,7 @@ import { findArticle, markArticleExtracted, markArticleFailed, setArticleWorkflo
 import { insertExtractedClaim, updateClaim } from '../db/repositories/claims.ts';
 import { appendEvent } from '../db/repositories/events.ts';
 import { claimFingerprint } from '../src/domain/fingerprint.ts';
-import { createExtractionPool, ExtractionTimeoutError, type ExtractionPool } from '../src/extraction/pool.ts';
+import { ExtractionTimeoutError, sharedExtractionPool, type ExtractionPool } from '../src/extraction/pool.ts';
 import { DEFAULT_EXTRACTION_SETTINGS, type ActivityDeps } from './deps.ts';
 
 export interface ExtractAndSaveResult {
@@ -17,8 +17,7 @@ export interface ExtractAndSaveResult {
 export function createIntakeActivities(deps: ActivityDeps) {
   const { db } = deps;
   const extraction = deps.settings.extraction ?? DEFAULT_EXTRACTION_SETTINGS;
-  let ownPool: ExtractionPool | undefined;
-  const pool = (): ExtractionPool => deps.extractionPool ?? (ownPool ??= createExtractionPool({ threads: extraction.threads }));
+  const pool = (): ExtractionPool => deps.extractionPool ?? sharedExtractionPool(extraction.threads);
   return {
     /**
      * Extracts the article's claims and stores them. Idempotent: a claim is identified by its span in the

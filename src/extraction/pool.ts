@@ -160,3 +160,18 @@ export function createExtractionPool(opts: { threads: number }): ExtractionPool 
     },
   };
 }
+
+const shared = new Map<number, ExtractionPool>();
+
+/**
+ * The process's pool with this many threads, started on first use: every worker (and every test's worker) in a process
+ * shares its loaded threads instead of each paying for its own. Idle threads do not keep the process alive.
+ */
+export function sharedExtractionPool(threads: number): ExtractionPool {
+  let pool = shared.get(threads);
+  if (!pool) {
+    pool = createExtractionPool({ threads });
+    shared.set(threads, pool);
+  }
+  return pool;
+}

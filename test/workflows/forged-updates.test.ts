@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ACTOR_SIGNING_KEY, signActorUpdate } from '../../src/domain/actor-signature.ts';
 import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { TaskActionError } from '../../src/domain/review.ts';
-import { approveUpdate, claimTaskUpdate, claimWorkflowId, reprioritizeUpdate, withdrawUpdate } from '../../workflows/messages.ts';
+import { claimTaskUpdate, claimWorkflowId, releaseTaskUpdate, renewLeaseUpdate, reprioritizeUpdate, withdrawUpdate } from '../../workflows/messages.ts';
 import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
 import { ada, alice, erin, eventTypes, insertClaim, sampleVerdict, tasksOf, useWorkflowWorker, waitForTask } from './support.ts';
 
@@ -17,14 +17,14 @@ describe('forged Updates sent straight to Temporal', () => {
     ({ env, flows } = ready);
   });
 
-  async function refused(p: Promise<unknown>): Promise<{ type: string; message: string }> {
+  async function refused(p: Promise<unknown>, type = 'forbidden'): Promise<{ type: string; message: string }> {
     const err = await p.then(
       () => null,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     const cause = (err as WorkflowUpdateFailedError).cause as unknown as { type: string; message: string };
-    expect(cause.type).toBe('forbidden');
+    expect(cause.type).toBe(type);
     return cause;
   }
 
@@ -56,8 +56,8 @@ describe('forged Updates sent straight to Temporal', () => {
     // ... or the name swapped.
     await refused(handle.executeUpdate(claimTaskUpdate, { args: [{ ...signed, actor: erin }] }));
     // 4. The same valid signature replayed for another task, another action, another claim.
-    await refused(handle.executeUpdate(claimTaskUpdate, { args: [{ ...signed, taskId: String(Number(review.id) + 1) }] }));
-    await refused(handle.executeUpdate(approveUpdate, { args: [signed] }));
+    // (A task id the claim does not have is refused by the state checks, which run first, before the signature's.)
+    await refused(handle.executeUpdate(claimTaskUpdate, { args: [{ ...signed, taskId: String(Number(review.id) + 1000) }] }), 'not_found');
     const otherClaim = await insertClaim(env.db);
     await flows.startClaim(otherClaim);
     const otherReview = await waitForTask(env.db, otherClaim, 'review');
@@ -76,6 +76,12 @@ describe('forged Updates sent straight to Temporal', () => {
     // The genuine signature, untouched, is accepted: the check refuses forgeries, not the API.
     const accepted = await handle.executeUpdate(claimTaskUpdate, { args: [signed] });
     expect(accepted.status).toBe('in_review');
+    // 7. Alice's genuine claim signature replayed as another action the state would allow now (release, approve).
+    const held = await snapshot(claimId);
+    expect((await refused(handle.executeUpdate(releaseTaskUpdate, { args: [signed] }))).message).toContain('does not verify');
+    await refused(handle.executeUpdate(renewLeaseUpdate, { args: [signed] }));
+    expect(await snapshot(claimId)).toEqual(held);
+    expect(held.tasks[0]).toMatchObject({ status: 'claimed', assignee: 'alice' });
     // And the normal path through the claims client keeps working end to end.
     await flows.act(claimId, { type: 'submitVerdict', taskId: review.id, actor: alice, verdict: sampleVerdict });
     expect((await tasksOf(env.db, claimId)).map((t) => t.kind)).toEqual(['review', 'approval']);

@@ -34,10 +34,12 @@ describe('webhook targets: address classification and the WEBHOOK_ALLOW_PRIVATE 
   });
 
   it('refuses private targets by default only in production', () => {
-    expect(parseConfig({ NODE_ENV: 'production' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    // Production also needs its own actor signing key (test/unit/config.test.ts).
+    const production = { NODE_ENV: 'production', ACTOR_SIGNING_KEY: 'k'.repeat(32) };
+    expect(parseConfig(production).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(parseConfig({ NODE_ENV: 'development' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
     expect(parseConfig({ NODE_ENV: 'test' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
-    expect(parseConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(parseConfig({ ...production, WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
     expect(parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(() => parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
   });

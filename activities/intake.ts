@@ -1,10 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { extractClaims, ExtractionInputError } from '../src/extraction/index.ts';
-import { findArticle, setArticleWorkflowId } from '../db/repositories/articles.ts';
+import { ExtractionInputError } from '../src/extraction/index.ts';
+import { findArticle, markArticleExtracted, markArticleFailed, setArticleWorkflowId } from '../db/repositories/articles.ts';
 import { insertExtractedClaim, updateClaim } from '../db/repositories/claims.ts';
 import { appendEvent } from '../db/repositories/events.ts';
 import { claimFingerprint } from '../src/domain/fingerprint.ts';
-import type { ActivityDeps } from './deps.ts';
+import { ExtractionTimeoutError, sharedExtractionPool, type ExtractionPool } from '../src/extraction/pool.ts';
+import { DEFAULT_EXTRACTION_SETTINGS, type ActivityDeps } from './deps.ts';
 
 export interface ExtractAndSaveResult {
   /** Check-worthy claims, in text order: each gets a claim workflow. */
@@ -15,6 +16,8 @@ export interface ExtractAndSaveResult {
 
 export function createIntakeActivities(deps: ActivityDeps) {
   const { db } = deps;
+  const extraction = deps.settings.extraction ?? DEFAULT_EXTRACTION_SETTINGS;
+  const pool = (): ExtractionPool => deps.extractionPool ?? sharedExtractionPool(extraction.threads);
   return {
     /**
      * Extracts the article's claims and stores them. Idempotent: a claim is identified by its span in the
@@ -27,9 +30,16 @@ export function createIntakeActivities(deps: ActivityDeps) {
       if (!article) throw ApplicationFailure.nonRetryable(`article ${input.articleId} does not exist`, 'not_found');
       let extracted;
       try {
-        extracted = extractClaims(article.body, { threshold: deps.settings.extractionThreshold, includeBelowThreshold: true });
+        // On a pool thread with a hard deadline: this worker's event loop stays free for everything else.
+        extracted = await pool().extract(article.body, { threshold: deps.settings.extractionThreshold, includeBelowThreshold: true }, extraction.deadlineMs);
       } catch (err) {
-        if (err instanceof ExtractionInputError) throw ApplicationFailure.nonRetryable(err.message, 'ExtractionInputError');
+        // Neither gets better on a retry: the article is marked failed with the reason, and the intake stops here.
+        if (err instanceof ExtractionTimeoutError || err instanceof ExtractionInputError) {
+          const type = err instanceof ExtractionTimeoutError ? 'extraction_timeout' : 'ExtractionInputError';
+          await markArticleFailed(db, article.id, err.message);
+          log.warn({ reason: err.message, type }, 'article extraction failed');
+          throw ApplicationFailure.nonRetryable(err.message, type);
+        }
         throw err;
       }
       const threshold = deps.settings.extractionThreshold;
@@ -37,6 +47,7 @@ export function createIntakeActivities(deps: ActivityDeps) {
         if (article.workflow_id === null) {
           await setArticleWorkflowId(trx, article.id, workflowId);
         }
+        await markArticleExtracted(trx, article.id);
         const claimIds: string[] = [];
         let belowThreshold = 0;
         for (const c of extracted) {

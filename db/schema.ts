@@ -63,7 +63,13 @@ export interface ArticlesTable {
   workflow_id: string | null;
   submitted_by: RefId | null;
   created_at: Generated<Date>;
+  /** Whether the intake extracted its claims (migration 0010). */
+  status: Generated<ArticleStatus>;
+  /** Why extraction failed (status 'failed'), e.g. it passed EXTRACTION_DEADLINE_MS. */
+  failure_reason: string | null;
 }
+
+export type ArticleStatus = 'pending' | 'extracted' | 'failed';
 
 export interface ClaimsTable {
   id: Generated<string> & Id;

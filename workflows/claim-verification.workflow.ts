@@ -63,6 +63,7 @@ import {
   type TaskActionResult,
   type WebhookWorkflowInput,
 } from './messages.ts';
+import { requireSignedActor } from './actor-auth.ts';
 
 type EvidenceStepActivities = Pick<EvidenceActivities, 'matchPriorVerdicts' | 'searchLibrary' | 'searchFactChecks'>;
 
@@ -211,7 +212,14 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           }
           return result(decision.taskId);
         }),
-      { validator: (args) => void rethrowAsFailure(() => action.validate(s, args)) },
+      {
+        // The signature is checked here only: a refused Update never reaches history, and replaying recorded histories
+        // (whose actors predate signing) runs handlers but not validators.
+        validator: (args) => {
+          rethrowAsFailure(() => action.validate(s, args));
+          requireSignedActor(update.name, args);
+        },
+      },
     );
   }
 

@@ -31,3 +31,13 @@ export async function countArticles(db: DbOrTrx): Promise<number> {
   const row = await db.selectFrom('articles').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The intake's extraction committed (called in the same transaction as the claims it saved). */
+export async function markArticleExtracted(db: DbOrTrx, id: string): Promise<void> {
+  await db.updateTable('articles').set({ status: 'extracted', failure_reason: null }).where('id', '=', id).execute();
+}
+
+/** Extraction was refused or passed its deadline: the article keeps no claims and says why. */
+export async function markArticleFailed(db: DbOrTrx, id: string, reason: string): Promise<void> {
+  await db.updateTable('articles').set({ status: 'failed', failure_reason: reason }).where('id', '=', id).execute();
+}

@@ -33,6 +33,9 @@ export const articleSchema = z
     publishedAt: iso.nullable(),
     workflowId: z.string().nullable(),
     createdAt: iso,
+    /** pending until the claims are extracted; failed (with failureReason) when extraction was refused or timed out. */
+    status: z.enum(['pending', 'extracted', 'failed']),
+    failureReason: z.string().nullable(),
   })
   .meta({ id: 'Article' });
 
@@ -135,7 +138,7 @@ export function page<T extends z.ZodType>(item: T) {
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toArticle(r: ArticleRow): z.infer<typeof articleSchema> {
-  return { id: r.id, title: r.title, body: r.body, url: r.url, publisher: r.publisher, publishedAt: isoOrNull(r.published_at), workflowId: r.workflow_id, createdAt: r.created_at.toISOString() };
+  return { id: r.id, title: r.title, body: r.body, url: r.url, publisher: r.publisher, publishedAt: isoOrNull(r.published_at), workflowId: r.workflow_id, createdAt: r.created_at.toISOString(), status: r.status, failureReason: r.failure_reason };
 }
 
 export function toClaim(r: ClaimRow): z.infer<typeof claimSchema> {

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
 import { DEFAULT_REVIEW_POLICY, TASK_ACTION_ERROR_CODES, TaskActionError, type Actor, type ReviewPolicy, type TaskActionErrorCode } from '../domain/review.ts';
 import { EDITORIAL_ROLES, hasRole } from '../domain/roles.ts';
+import { DEV_ACTOR_SIGNING_KEY, signActorUpdate } from '../domain/actor-signature.ts';
 import {
   approveUpdate,
   articleWorkflowId,
@@ -84,8 +85,17 @@ export interface ClaimWorkflows {
 }
 
 /** The one way the API and CLI drive claim workflows: starts are idempotent, human steps are Updates. */
-export function createClaimWorkflows(client: Client, opts: { taskQueue: string; policy?: ReviewPolicy }): ClaimWorkflows {
+export function createClaimWorkflows(
+  client: Client,
+  opts: {
+    taskQueue: string;
+    policy?: ReviewPolicy;
+    /** Signs every Update's actor (src/domain/actor-signature.ts); the workers must hold it. Unset: the public development key. */
+    actorSigningKey?: string;
+  },
+): ClaimWorkflows {
   const policy = opts.policy ?? DEFAULT_REVIEW_POLICY;
+  const signingKey = opts.actorSigningKey ?? DEV_ACTOR_SIGNING_KEY;
   const taskQueue = opts.taskQueue;
 
   async function startOnce(workflowType: string, workflowId: string, args: unknown[]): Promise<{ workflowId: string }> {
@@ -116,10 +126,13 @@ export function createClaimWorkflows(client: Client, opts: { taskQueue: string; 
   }
 
   async function runUpdate(claimId: string, action: TaskAction, opts: IdempotencyOptions = {}): Promise<TaskActionResult> {
-    const handle = client.workflow.getHandle(claimWorkflowId(claimId));
-    const { type, ...arg } = action;
+    const workflowId = claimWorkflowId(claimId);
+    const handle = client.workflow.getHandle(workflowId);
+    const { type, ...unsigned } = action;
     // The union is keyed by `type`, so `arg` is the argument of TASK_UPDATES[type]; TypeScript cannot correlate the two.
-    const update = TASK_UPDATES[type] as UpdateDefinition<TaskActionResult, [typeof arg], string>;
+    const update = TASK_UPDATES[type] as UpdateDefinition<TaskActionResult, [typeof unsigned], string>;
+    // The workflow accepts the actor only with this signature over the Update, the claim's workflow and every argument.
+    const arg = Object.assign({}, unsigned, { signature: signActorUpdate(signingKey, update.name, workflowId, unsigned, Date.now()) });
     try {
       const updateId = opts.idempotencyKey === undefined ? undefined : idempotentUpdateId(opts.idempotencyKey, type);
       return await handle.executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });

@@ -12,6 +12,7 @@ import type { Logger } from '../logging/logger.ts';
 import { portAnswers } from '../services/net.ts';
 import { assertPortFree, connectTemporal, createTemporalClient, migrate, provisionDatabase, provisionOwnTemporal } from '../services/runtime.ts';
 import { createWorker, installRuntime } from '../worker/index.ts';
+import type { TemporalConnectOptions } from '../services/temporal-connection.ts';
 import { prepareDemoUsers, seedDemo, type DemoSeedResult } from './demo.ts';
 import type { DemoMode } from '../api/deps.ts';
 
@@ -62,6 +63,7 @@ class Lifecycle {
 export function activitySettings(config: Config): ActivitySettings {
   return {
     extractionThreshold: config.EXTRACTION_THRESHOLD,
+    extraction: { threads: config.EXTRACTION_THREADS, deadlineMs: config.EXTRACTION_DEADLINE_MS },
     factCheck: { apiKey: config.FACTCHECK_API_KEY ?? null, url: config.FACTCHECK_API_URL, timeoutMs: config.FACTCHECK_TIMEOUT_MS },
     publisher: { name: config.PUBLISHER_NAME, url: config.PUBLISHER_URL },
     webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, secretKey: webhookSecretKey(config) },
@@ -69,7 +71,7 @@ export function activitySettings(config: Config): ActivitySettings {
 }
 
 /** Starts the worker; returns the port of its SDK metrics endpoint, or null when that is off. */
-async function startWorker(config: Config, log: Logger, db: Db, address: string, life: Lifecycle): Promise<number | null> {
+async function startWorker(config: Config, log: Logger, db: Db, temporal: TemporalConnectOptions, life: Lifecycle): Promise<number | null> {
   let metricsPort = config.WORKER_METRICS_PORT;
   if (metricsPort > 0 && (await portAnswers('127.0.0.1', metricsPort, 300))) {
     log.warn(`port ${metricsPort} (WORKER_METRICS_PORT) is in use: worker SDK metrics are off`);
@@ -77,11 +79,12 @@ async function startWorker(config: Config, log: Logger, db: Db, address: string,
   }
   installRuntime(log, metricsPort);
   const { worker, connection } = await createWorker({
-    address,
+    ...temporal,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     deps: { db, log, settings: activitySettings(config) },
     shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+    actorSigningKeys: config.actorSigningKeys,
   });
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
@@ -95,7 +98,7 @@ async function startWorker(config: Config, log: Logger, db: Db, address: string,
 }
 
 async function startApi(config: Config, log: Logger, db: Db, databaseUrl: string, client: Client, life: Lifecycle, demo: DemoMode | null = null): Promise<FastifyInstance> {
-  const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE });
+  const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE, actorSigningKey: config.actorSigningKeys.current });
   const app = await buildApp({ db, temporal: client, claimWorkflows, config, log, databaseUrl, options: { demo } });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
@@ -137,8 +140,8 @@ export async function runStart(config: Config, log: Logger, opts: { demo: boolea
     await migrate(db, log);
     const temporal = await provisionOwnTemporal(config, log);
     life.add('temporal', () => temporal.stop());
-    const workerMetricsPort = await startWorker(config, log, db, temporal.address, life);
-    const { client, connection } = await createTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
+    const workerMetricsPort = await startWorker(config, log, db, temporal.connect, life);
+    const { client, connection } = await createTemporalClient(temporal.connect, config.TEMPORAL_NAMESPACE);
     life.add('temporal client', () => connection.close());
     // The dashboard links claims to the Temporal UI: the dev server's own unless one is configured.
     const apiConfig = { ...config, TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? temporal.uiUrl ?? undefined };
@@ -171,8 +174,8 @@ export async function runApi(config: Config, log: Logger): Promise<void> {
   try {
     const { pg, db } = await provisionDatabase(config, log);
     life.add('database pool', () => db.destroy());
-    const temporal = await connectTemporal(config);
-    const { client, connection } = await createTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
+    const temporal = await connectTemporal(config, log);
+    const { client, connection } = await createTemporalClient(temporal.connect, config.TEMPORAL_NAMESPACE);
     life.add('temporal client', () => connection.close());
     await startApi(config, log, db, pg.url, client, life);
     log.info(`API listening on http://${config.HOST}:${config.PORT}`);
@@ -190,8 +193,8 @@ export async function runWorker(config: Config, log: Logger): Promise<void> {
   try {
     const { db } = await provisionDatabase(config, log);
     life.add('database pool', () => db.destroy());
-    const temporal = await connectTemporal(config);
-    await startWorker(config, log, db, temporal.address, life);
+    const temporal = await connectTemporal(config, log);
+    await startWorker(config, log, db, temporal.connect, life);
   } catch (err) {
     await life.stop();
     throw err;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { z } from 'zod';
 import { parseSecretKey } from '../publishing/webhook-secrets.ts';
+import { DEV_ACTOR_SIGNING_KEY, MIN_ACTOR_SIGNING_KEY_LENGTH, type ActorSigningKeys } from '../domain/actor-signature.ts';
 
 // The only place that reads process.env. Entry points call loadConfig() once and pass the result down.
 
@@ -48,6 +49,20 @@ export const configSchema = z.object({
   EMBEDDED_POSTGRES_PORT: port(54329),
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  // Connection security, named as in Temporal's environment configuration (@temporalio/envconfig): an API key
+  // (Temporal Cloud) turns TLS on; TLS with the system's CAs, or a CA file, and for mTLS a client certificate and key.
+  TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
+  TEMPORAL_TLS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
+  // At start claimdesk checks that its search attributes exist in the namespace: 'register' adds missing ones (needs
+  // operator rights; the default for the dev server claimdesk runs itself), 'warn' logs the command to run, 'fail' stops.
+  TEMPORAL_SEARCH_ATTRIBUTES: z.enum(['register', 'warn', 'fail']).optional(),
   TASK_QUEUE: z.string().min(1).default('claimdesk'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_DEV_PORT: port(7233),
@@ -56,6 +71,9 @@ export const configSchema = z.object({
   CLAIMDESK_API_URL: optionalUrl(['http:', 'https:']),
   CLAIMDESK_TOKEN: z.string().min(1).optional(),
   EXTRACTION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  // Extraction runs on this many worker threads; an article still extracting after EXTRACTION_DEADLINE_MS fails.
+  EXTRACTION_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  EXTRACTION_DEADLINE_MS: z.coerce.number().int().min(1).max(600_000).default(20_000),
   FACTCHECK_API_KEY: z.string().min(1).optional(),
   FACTCHECK_API_URL: optionalUrl(['http:', 'https:']).default('https://factchecktools.googleapis.com/v1alpha1/claims:search'),
   FACTCHECK_TIMEOUT_MS: duration.default(5000),
@@ -98,10 +116,24 @@ export const configSchema = z.object({
   // The worker's Temporal SDK metrics (Prometheus); 0 turns them off.
   WORKER_METRICS_PORT: port(9464),
   SHUTDOWN_GRACE_MS: duration.default(10_000),
+  // Signs the actor of every task action (API) and verifies it in the claim workflow (worker): API and worker processes
+  // share it. Required in production; elsewhere unset means the public development key.
+  ACTOR_SIGNING_KEY: z.string().trim().min(MIN_ACTOR_SIGNING_KEY_LENGTH, `must be at least ${MIN_ACTOR_SIGNING_KEY_LENGTH} characters (e.g. openssl rand -hex 32)`).optional(),
+  // Keys that still verify during a rotation, comma-separated: deploy the new ACTOR_SIGNING_KEY with the old one here.
+  ACTOR_SIGNING_KEYS_PREVIOUS: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()).filter((k) => k !== ''))
+    .refine((keys) => keys.every((k) => k.length >= MIN_ACTOR_SIGNING_KEY_LENGTH), `every key must be at least ${MIN_ACTOR_SIGNING_KEY_LENGTH} characters`)
+    .optional(),
 });
 
 type ParsedEnv = z.infer<typeof configSchema>;
-export type Config = Omit<ParsedEnv, 'PUBLISHER_URL'> & { PUBLISHER_URL: string; stateDir: string };
+export type Config = Omit<ParsedEnv, 'PUBLISHER_URL' | 'WEBHOOK_ALLOW_PRIVATE'> & {
+  PUBLISHER_URL: string;
+  WEBHOOK_ALLOW_PRIVATE: boolean;
+  stateDir: string;
+  actorSigningKeys: ActorSigningKeys;
+};
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config' as const;
@@ -119,6 +151,9 @@ function defaultStateDir(env: NodeJS.ProcessEnv): string {
   return path.join(base, 'claimdesk');
 }
 
+/** Never echoed in a configuration error: a key that was refused may still be a real one. */
+const SECRET_VARIABLES = new Set(['ACTOR_SIGNING_KEY', 'ACTOR_SIGNING_KEYS_PREVIOUS', 'TEMPORAL_API_KEY', 'FACTCHECK_API_KEY']);
+
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   // Empty strings count as unset, as in most .env tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -126,16 +161,29 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
-      const value = typeof cleaned[name] === 'string' ? ` (got ${JSON.stringify(cleaned[name])})` : '';
+      const value = typeof cleaned[name] === 'string' && !SECRET_VARIABLES.has(name) ? ` (got ${JSON.stringify(cleaned[name])})` : '';
       return `config: ${name}${value}: ${issue.message}`;
     });
     throw new ConfigError(problems);
   }
   const data = result.data;
-  if (data.NODE_ENV === 'production' && !data.WEBHOOK_SECRET_KEY) {
-    throw new ConfigError(['config: WEBHOOK_SECRET_KEY: required when NODE_ENV=production (32 bytes: openssl rand -base64 32)']);
+  const problems: string[] = [];
+  if ((data.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (data.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)) {
+    problems.push('config: TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH: set both (mTLS) or neither');
   }
+  if (data.TEMPORAL_TLS === false && (data.TEMPORAL_TLS_SERVER_CA_CERT_PATH || data.TEMPORAL_TLS_CLIENT_CERT_PATH || data.TEMPORAL_TLS_SERVER_NAME)) {
+    problems.push('config: TEMPORAL_TLS: is false but TLS files or a server name are set');
+  }
+  if (data.NODE_ENV === 'production') {
+    if (data.ACTOR_SIGNING_KEY === undefined) problems.push('config: ACTOR_SIGNING_KEY: required when NODE_ENV=production (a secret shared by API and worker processes, e.g. openssl rand -hex 32)');
+    else if (data.ACTOR_SIGNING_KEY === DEV_ACTOR_SIGNING_KEY) problems.push('config: ACTOR_SIGNING_KEY: the public development key cannot be used when NODE_ENV=production');
+  }
+  if (data.NODE_ENV === 'production' && !data.WEBHOOK_SECRET_KEY) {
+    problems.push('config: WEBHOOK_SECRET_KEY: required when NODE_ENV=production (32 bytes: openssl rand -base64 32)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
+    actorSigningKeys: { current: data.ACTOR_SIGNING_KEY ?? DEV_ACTOR_SIGNING_KEY, previous: data.ACTOR_SIGNING_KEYS_PREVIOUS ?? [] },
     ...data,
     PUBLISHER_URL: data.PUBLISHER_URL ?? `http://localhost:${data.PORT}`,
     stateDir: data.CLAIMDESK_STATE_DIR ?? defaultStateDir(env),

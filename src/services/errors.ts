@@ -2,6 +2,8 @@ export type ServiceErrorCode =
   | 'postgres_unreachable'
   | 'temporal_unreachable'
   | 'temporal_missing'
+  | 'temporal_tls_files'
+  | 'temporal_search_attributes'
   | 'temporal_build_failed'
   | 'port_in_use'
   | 'embedded_postgres_failed';

@@ -8,7 +8,8 @@ import { ServiceError } from './errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { portAnswers } from './net.ts';
 import { provisionPostgres, type PostgresHandle } from './postgres.ts';
-import { connectionAnswers, ensureSearchAttributes, provisionTemporal, type TemporalHandle } from './temporal.ts';
+import { checkSearchAttributes, connectionAnswers, provisionTemporal, type TemporalHandle } from './temporal.ts';
+import { temporalConnectOptions, type TemporalConnectOptions } from './temporal-connection.ts';
 
 export async function provisionDatabase(config: Config, log: Logger): Promise<{ pg: PostgresHandle; db: Db }> {
   const pg = await provisionPostgres(
@@ -36,6 +37,8 @@ export async function provisionOwnTemporal(config: Config, log: Logger): Promise
   return provisionTemporal(
     {
       address: config.TEMPORAL_ADDRESS,
+      ...(config.TEMPORAL_ADDRESS ? { connect: temporalConnectOptions(config, config.TEMPORAL_ADDRESS) } : {}),
+      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES ?? 'warn',
       namespace: config.TEMPORAL_NAMESPACE,
       cliPath: config.TEMPORAL_CLI_PATH,
       envPath: childEnv().PATH,
@@ -49,17 +52,20 @@ export async function provisionOwnTemporal(config: Config, log: Logger): Promise
 }
 
 /** `claimdesk api` / `claimdesk worker`: connect to a server someone else runs; never start one. */
-export async function connectTemporal(config: Config): Promise<TemporalHandle> {
+export async function connectTemporal(config: Config, log: Pick<Logger, 'warn'>): Promise<TemporalHandle> {
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
-  if (!(await connectionAnswers(address))) {
-    throw new ServiceError('temporal_unreachable', `Temporal at ${address} (${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'default; set TEMPORAL_ADDRESS'}) is unreachable`);
+  const connect = temporalConnectOptions(config, address);
+  if (!(await connectionAnswers(connect))) {
+    throw new ServiceError('temporal_unreachable', `Temporal at ${address} (${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'default; set TEMPORAL_ADDRESS'}) is unreachable${connect.tls ? ' over TLS' : ''}`);
   }
-  await ensureSearchAttributes(address, config.TEMPORAL_NAMESPACE);
-  return { address, uiUrl: null, stop: async () => undefined };
+  // The local dev server (no TEMPORAL_ADDRESS) may register them itself; a configured server is checked, not changed.
+  const mode = config.TEMPORAL_SEARCH_ATTRIBUTES ?? (config.TEMPORAL_ADDRESS ? 'warn' : 'register');
+  await checkSearchAttributes(connect, config.TEMPORAL_NAMESPACE, mode, { warn: (m: string) => log.warn(m) });
+  return { address, connect, uiUrl: null, stop: async () => undefined };
 }
 
-export async function createTemporalClient(address: string, namespace: string): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({ address });
+export async function createTemporalClient(target: string | TemporalConnectOptions, namespace: string): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect(typeof target === 'string' ? { address: target } : target);
   return { client: new Client({ connection, namespace }), connection };
 }
 

@@ -9,12 +9,15 @@ import { CUSTOM_SEARCH_ATTRIBUTES } from '../domain/search-attributes.ts';
 import { ServiceError } from './errors.ts';
 import { portAnswers, waitFor } from './net.ts';
 import type { ProgressLog } from './progress-log.ts';
+import { plainConnectOptions, type TemporalConnectOptions } from './temporal-connection.ts';
 
 const execFileAsync = promisify(execFile);
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
 export interface TemporalHandle {
   address: string;
+  /** How to connect to it (TLS and API key for a configured server; plain for a dev server claimdesk runs). */
+  connect: TemporalConnectOptions;
   uiUrl: string | null;
   stop(): Promise<void>;
 }
@@ -100,10 +103,10 @@ export async function buildTemporalBinary(log: ProgressLog, envPath: string | un
   return built && existsSync(built) ? built : null;
 }
 
-export async function connectionAnswers(address: string): Promise<boolean> {
+export async function connectionAnswers(target: string | TemporalConnectOptions): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 2000 });
+    connection = await Connection.connect({ ...(typeof target === 'string' ? { address: target } : target), connectTimeout: 2000 });
     await connection.workflowService.getSystemInfo({});
     return true;
   } catch {
@@ -113,23 +116,67 @@ export async function connectionAnswers(address: string): Promise<boolean> {
   }
 }
 
-/** Registers the custom search attributes the workflows upsert; a no-op for those already there. */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+/** What claimdesk does about missing search attributes at start (TEMPORAL_SEARCH_ATTRIBUTES). */
+export type SearchAttributeMode = 'register' | 'warn' | 'fail';
+
+/** The commands an operator runs to register the missing attributes (what deploy/temporal/register-search-attributes.sh runs). */
+export function searchAttributeCommands(namespace: string, names: readonly string[]): string[] {
+  return names.map((name) => `temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${CUSTOM_SEARCH_ATTRIBUTES[name] ?? 'Keyword'}`);
+}
+
+async function missingSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const have = new Set(Object.keys(existing.customAttributes ?? {}));
+  return Object.keys(CUSTOM_SEARCH_ATTRIBUTES).filter((name) => !have.has(name));
+}
+
+/** Registers the missing custom search attributes (needs operator rights); returns the names it added. */
+export async function registerSearchAttributes(target: string | TemporalConnectOptions, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect(typeof target === 'string' ? { address: target } : target);
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const have = new Set(Object.keys(existing.customAttributes ?? {}));
+    const missing = await missingSearchAttributes(connection, namespace);
     const types = proto.temporal.api.enums.v1.IndexedValueType;
-    const missing: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {};
-    for (const [name, kind] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) {
-      if (!have.has(name)) missing[name] = kind === 'Keyword' ? types.INDEXED_VALUE_TYPE_KEYWORD : types.INDEXED_VALUE_TYPE_TEXT;
-    }
-    if (Object.keys(missing).length > 0) {
-      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
-    }
+    const attrs: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {};
+    for (const name of missing) attrs[name] = CUSTOM_SEARCH_ATTRIBUTES[name] === 'Keyword' ? types.INDEXED_VALUE_TYPE_KEYWORD : types.INDEXED_VALUE_TYPE_TEXT;
+    if (missing.length > 0) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: attrs });
+    return missing;
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Checks at start that the search attributes the workflows upsert exist (a workflow upserting an unknown one fails its
+ * task). Registering needs operator rights and is impossible on Temporal Cloud, so only `register` mode (the dev server
+ * claimdesk runs itself) adds them; `warn` logs the commands to run, `fail` stops with them.
+ */
+export async function checkSearchAttributes(
+  target: string | TemporalConnectOptions,
+  namespace: string,
+  mode: SearchAttributeMode,
+  log: Pick<ProgressLog, 'warn'>,
+): Promise<{ missing: string[]; registered: string[] }> {
+  if (mode === 'register') {
+    const registered = await registerSearchAttributes(target, namespace);
+    return { missing: [], registered };
+  }
+  const connection = await Connection.connect(typeof target === 'string' ? { address: target } : target);
+  let missing: string[];
+  try {
+    missing = await missingSearchAttributes(connection, namespace);
+  } catch (err) {
+    // Some deployments do not let a client list them (no operator read rights): say so, do not guess.
+    log.warn(`could not list the search attributes of namespace ${namespace} (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); make sure ${Object.keys(CUSTOM_SEARCH_ATTRIBUTES).join(', ')} exist (deploy/temporal/register-search-attributes.sh)`);
+    return { missing: [], registered: [] };
+  } finally {
+    await connection.close();
+  }
+  if (missing.length === 0) return { missing, registered: [] };
+  const commands = searchAttributeCommands(namespace, missing);
+  const message = `namespace ${namespace} lacks the search attributes ${missing.join(', ')}: workflows that set them fail until an operator runs:\n  ${commands.join('\n  ')}\n(or deploy/temporal/register-search-attributes.sh ${namespace}; on Temporal Cloud add them as Keyword attributes with tcld or the Cloud UI)`;
+  if (mode === 'fail') throw new ServiceError('temporal_search_attributes', message);
+  log.warn(message);
+  return { missing, registered: [] };
 }
 
 export interface DevServerOptions {
@@ -203,6 +250,7 @@ export async function startDevServer(opts: DevServerOptions, log: ProgressLog): 
   log.info(`Temporal dev server ready on ${address}${opts.uiPort !== null ? `, UI at http://localhost:${opts.uiPort}` : ''}`);
   return {
     address,
+    connect: plainConnectOptions(address),
     uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null,
     stop: async () => {
       process.removeListener('exit', killOnExit);
@@ -224,6 +272,10 @@ export async function startDevServer(opts: DevServerOptions, log: ProgressLog): 
 export async function provisionTemporal(
   opts: {
     address?: string | undefined;
+    /** TLS / API key for a configured TEMPORAL_ADDRESS. */
+    connect?: TemporalConnectOptions;
+    /** Search attributes on a configured server (a dev server started here is given them at start). */
+    searchAttributes?: SearchAttributeMode;
     namespace: string;
     cliPath?: string | undefined;
     envPath?: string | undefined;
@@ -235,11 +287,12 @@ export async function provisionTemporal(
   log: ProgressLog,
 ): Promise<TemporalHandle> {
   if (opts.address) {
-    if (!(await connectionAnswers(opts.address))) {
+    const connect = opts.connect ?? plainConnectOptions(opts.address);
+    if (!(await connectionAnswers(connect))) {
       throw new ServiceError('temporal_unreachable', `Temporal at ${opts.address} (TEMPORAL_ADDRESS) is unreachable`);
     }
-    await ensureSearchAttributes(opts.address, opts.namespace);
-    return { address: opts.address, uiUrl: null, stop: async () => undefined };
+    await checkSearchAttributes(connect, opts.namespace, opts.searchAttributes ?? 'warn', log);
+    return { address: opts.address, connect, uiUrl: null, stop: async () => undefined };
   }
   let binary = await findTemporalBinary({ cliPath: opts.cliPath, envPath: opts.envPath });
   if (!binary) binary = await buildTemporalBinary(log, opts.envPath);
@@ -270,7 +323,7 @@ async function startDownloadedServer(
       },
     });
     const address = `127.0.0.1:${opts.devPort}`;
-    return { address, uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null, stop: () => env.teardown() };
+    return { address, connect: plainConnectOptions(address), uiUrl: opts.uiPort !== null ? `http://localhost:${opts.uiPort}` : null, stop: () => env.teardown() };
   } catch (err) {
     throw new ServiceError(
       'temporal_missing',

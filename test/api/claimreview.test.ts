@@ -38,6 +38,8 @@ const article: ArticleRow = {
   workflow_id: 'article-3',
   submitted_by: null,
   created_at: new Date('2026-03-02T09:00:00Z'),
+  status: 'extracted',
+  failure_reason: null,
 };
 const verdict = (rating: Rating, version = 1): VerdictRow => ({
   id: String(10 + version),

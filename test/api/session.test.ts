@@ -197,7 +197,7 @@ describe('cookie sessions', () => {
 describe('cookie sessions in production and in demo mode', () => {
   let h: ApiHarness;
   beforeAll(async () => {
-    h = await openApiHarness({ worker: false, config: { NODE_ENV: 'production' }, demo: { users: [{ name: 'ana', role: 'fact_checker', password: 'demo-pass-1234' }] } });
+    h = await openApiHarness({ worker: false, config: { NODE_ENV: 'production', ACTOR_SIGNING_KEY: 'k'.repeat(32) }, demo: { users: [{ name: 'ana', role: 'fact_checker', password: 'demo-pass-1234' }] } });
   });
   afterAll(async () => h.close());
 

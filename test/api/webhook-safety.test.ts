@@ -47,12 +47,12 @@ describe('webhook targets: address classification and the WEBHOOK_ALLOW_PRIVATE 
 
   it('refuses private targets unless WEBHOOK_ALLOW_PRIVATE=true, in every environment', () => {
     const key = TEST_WEBHOOK_SECRET_KEY;
-    expect(parseConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: key }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: 'k'.repeat(32), WEBHOOK_SECRET_KEY: key }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(parseConfig({ NODE_ENV: 'development' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(parseConfig({ NODE_ENV: 'test' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(parseConfig({}).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(parseConfig({ NODE_ENV: 'development', WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
-    expect(parseConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: key, WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: 'k'.repeat(32), WEBHOOK_SECRET_KEY: key, WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
     expect(parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(() => parseConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
   });

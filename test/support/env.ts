@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { TEST_ACTIVITY_SETTINGS } from './activity-settings.ts';
-import { createWorker, installRuntime } from '../../src/worker/index.ts';
+import { createWorker, installRuntime, type WorkerOptions } from '../../src/worker/index.ts';
 import { testLogger } from './error-logs.ts';
 import { fileDatabaseUrl } from './test-database.ts';
 
@@ -45,7 +45,12 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function startTestWorker(env: TestEnv, taskQueue: string, deps: Partial<ActivityDeps> = {}): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+export async function startTestWorker(
+  env: TestEnv,
+  taskQueue: string,
+  deps: Partial<ActivityDeps> = {},
+  options: Pick<WorkerOptions, 'actorSigningKeys'> = {},
+): Promise<{ worker: Worker; stop: () => Promise<void> }> {
   installRuntime(testLogger, 0);
   const { worker, connection } = await createWorker({
     address: env.temporalAddress,
@@ -54,6 +59,7 @@ export async function startTestWorker(env: TestEnv, taskQueue: string, deps: Par
     deps: { db: env.db, log: testLogger, settings: TEST_ACTIVITY_SETTINGS, ...deps },
     workflowBundle: { codePath: inject('workflowBundlePath') },
     shutdownGraceTime: 2000,
+    ...options,
   });
   const running = worker.run();
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/index.ts';
+import { DEV_ACTOR_SIGNING_KEY } from '../../src/domain/actor-signature.ts';
 
 describe('config', () => {
   it('has working defaults for an empty environment', () => {
@@ -38,5 +39,38 @@ describe('config', () => {
 
   it('honours an explicit state directory', () => {
     expect(parseConfig({ CLAIMDESK_STATE_DIR: '/tmp/cd-state' }).stateDir).toBe('/tmp/cd-state');
+  });
+});
+
+describe('config: actor signing keys', () => {
+  const key = 'a'.repeat(32);
+
+  it('uses the public development key outside production, and the configured keys when set', () => {
+    expect(parseConfig({}).actorSigningKeys).toEqual({ current: DEV_ACTOR_SIGNING_KEY, previous: [] });
+    expect(parseConfig({ ACTOR_SIGNING_KEY: key, ACTOR_SIGNING_KEYS_PREVIOUS: ` ${'b'.repeat(32)}, ${'c'.repeat(40)} ` }).actorSigningKeys).toEqual({
+      current: key,
+      previous: ['b'.repeat(32), 'c'.repeat(40)],
+    });
+  });
+
+  it('requires a key of its own in production', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/ACTOR_SIGNING_KEY: required when NODE_ENV=production/);
+    expect(() => parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: DEV_ACTOR_SIGNING_KEY })).toThrow(/public development key/);
+    expect(parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: key }).actorSigningKeys.current).toBe(key);
+  });
+
+  it('refuses short keys without echoing them', () => {
+    let error: unknown;
+    try {
+      parseConfig({ ACTOR_SIGNING_KEY: 'short-secret', ACTOR_SIGNING_KEYS_PREVIOUS: 'old-secret' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).problems.join('\n');
+    expect(text).toMatch(/ACTOR_SIGNING_KEY: must be at least 32 characters/);
+    expect(text).toMatch(/ACTOR_SIGNING_KEYS_PREVIOUS/);
+    expect(text).not.toContain('short-secret');
+    expect(text).not.toContain('old-secret');
   });
 });

@@ -6,7 +6,7 @@ import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.ts'
 
 // No Docker engine runs where these tests run: the compose file is checked by reading it.
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: unknown; command?: unknown; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: unknown }; volumes?: string[] }>;
+  services: Record<string, { image?: string; build?: unknown; command?: unknown; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: unknown }; volumes?: string[]; ports?: string[] }>;
   volumes: Record<string, unknown>;
 };
 
@@ -56,13 +56,34 @@ describe('docker-compose.yml', () => {
       // `${VAR:?message}`: compose refuses to start without it, as the config refuses production without it.
       expect(compose.services[name]?.environment?.WEBHOOK_SECRET_KEY, name).toMatch(/^\$\{WEBHOOK_SECRET_KEY:\?/);
     }
-    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY/);
-    expect(parseConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }).NODE_ENV).toBe('production');
+    expect(() => parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: 'k'.repeat(32) })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: 'k'.repeat(32), WEBHOOK_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }).NODE_ENV).toBe('production');
   });
 
-  it('registers every search attribute the workflows upsert', () => {
+  it('registers every search attribute the workflows upsert, from the deploy script, and the services check them', () => {
     const setup = JSON.stringify(compose.services['temporal-setup']?.command);
-    for (const attr of Object.keys(CUSTOM_SEARCH_ATTRIBUTES)) expect(setup).toContain(attr);
+    expect(setup).toContain('register-search-attributes.sh');
+    const script = readFileSync(new URL('../../deploy/temporal/register-search-attributes.sh', import.meta.url), 'utf8');
+    for (const attr of Object.keys(CUSTOM_SEARCH_ATTRIBUTES)) expect(script).toContain(attr);
+    for (const name of ['api', 'worker']) expect(compose.services[name]?.environment?.TEMPORAL_SEARCH_ATTRIBUTES, name).toBe('fail');
+  });
+
+  it('keeps Temporal off the network: no published gRPC port, the UI on loopback only and read-only', () => {
+    // Whoever reaches Temporal's port can read every history and send Updates; the UI has no sign-in.
+    expect(compose.services.temporal?.ports ?? []).toEqual([]);
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const port of service.ports ?? []) {
+        if (name === 'api') continue;
+        expect(port, `${name} publishes ${port}`).toMatch(/^127\.0\.0\.1:/);
+      }
+    }
+    expect(compose.services['temporal-ui']?.environment?.TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
+  });
+
+  it('gives the API and the worker the same actor signing key, which compose requires', () => {
+    const api = compose.services.api?.environment?.ACTOR_SIGNING_KEY;
+    expect(api).toMatch(/^\$\{ACTOR_SIGNING_KEY:\?/);
+    expect(compose.services.worker?.environment?.ACTOR_SIGNING_KEY).toBe(api);
   });
 
   it('mounts files that exist in the repository', () => {

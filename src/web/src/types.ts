@@ -143,6 +143,9 @@ export interface Article {
   publisher: string | null;
   publishedAt: string | null;
   createdAt: string;
+  /** pending until its claims are extracted; failed (with failureReason) when extraction was refused or timed out. */
+  status: 'pending' | 'extracted' | 'failed';
+  failureReason: string | null;
 }
 
 export interface QueueItem {

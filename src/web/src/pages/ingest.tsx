@@ -1,10 +1,10 @@
-import { useMutation, useQueries } from '@tanstack/react-query';
+import { useMutation, useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { Checks, ErrorNote, FieldError, FormError, Highlighted } from '../components.tsx';
 import { label } from '../format.ts';
-import type { Claim, ExtractedClaim, Page } from '../types.ts';
+import type { Article, Claim, ExtractedClaim, Page } from '../types.ts';
 
 const FIELDS = ['title', 'body', 'url', 'publisher'];
 
@@ -44,6 +44,14 @@ export function IngestPage() {
       const q = c.text.replace(/\s+/g, ' ').trim().slice(0, 80);
       return { queryKey: ['similar-claims', q], queryFn: () => api<Page<Claim>>(`/api/claims?limit=3&q=${encodeURIComponent(q)}`), staleTime: 60_000 };
     }),
+  });
+  // After submitting: whether extraction finished, or failed and why (a hostile article can pass its deadline).
+  const submittedId = submit.data?.article.id ?? null;
+  const extraction = useQuery({
+    queryKey: ['article-status', submittedId],
+    queryFn: () => api<{ article: Article }>(`/api/articles/${submittedId}`),
+    enabled: submittedId !== null,
+    refetchInterval: (q) => (q.state.data?.article.status === 'pending' ? 2000 : false),
   });
   const err = submit.error ?? preview.error;
   const stale = previewed !== null && previewed.body !== body;
@@ -98,6 +106,11 @@ export function IngestPage() {
           {submit.data ? (
             <p className="success" role="status">
               {submit.data.created === false ? 'This article was already submitted' : 'Submitted'}: article {submit.data.article.id}. Its claims reach the review queue once research finishes.
+            </p>
+          ) : null}
+          {extraction.data?.article.status === 'failed' ? (
+            <p className="error" role="alert">
+              Claim extraction failed for article {extraction.data.article.id}: {extraction.data.article.failureReason ?? 'no reason recorded'}
             </p>
           ) : null}
         </form>

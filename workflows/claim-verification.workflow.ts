@@ -68,10 +68,25 @@ type EvidenceStepActivities = Pick<EvidenceActivities, 'matchPriorVerdicts' | 's
 
 // Read-model writes are quick Postgres transactions: short timeout so a dead worker's attempt is retried soon,
 // unlimited retries with backoff for transient failures; typed business failures stop at once.
-const writes = proxyActivities<ReviewActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['not_found', 'invalid_state'] },
-});
+const writeRetry = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['not_found', 'invalid_state'] };
+const remoteWrites = proxyActivities<ReviewActivities>({ startToCloseTimeout: '10 seconds', retry: writeRetry });
+// The same writes as local activities: each is one marker in the history instead of an activity's three events plus
+// the workflow task that its completion wakes. Safe because every one of them may run twice: transitions, run starts
+// and automated checks carry an idempotency key, and a lease only ever moves forward for its holder. A worker that
+// dies mid-write loses the workflow task, and the next worker runs the write again.
+const localWrites = proxyLocalActivities<ReviewActivities>({ startToCloseTimeout: '10 seconds', retry: writeRetry });
+export const LOCAL_WRITES_PATCH = 'local-read-model-writes';
+export const PARALLEL_RESEARCH_PATCH = 'parallel-research';
+/** Runs that began before the local writes (recorded histories, claims in flight) keep their activities. */
+function writer(): Pick<ReviewActivities, 'beginRun' | 'applyTransition' | 'runAutomatedChecks' | 'renewTaskLease'> {
+  return patched(LOCAL_WRITES_PATCH) ? localWrites : remoteWrites;
+}
+const writes: Pick<ReviewActivities, 'beginRun' | 'applyTransition' | 'runAutomatedChecks' | 'renewTaskLease'> = {
+  beginRun: (i) => writer().beginRun(i),
+  applyTransition: (i) => writer().applyTransition(i),
+  runAutomatedChecks: (i) => writer().runAutomatedChecks(i),
+  renewTaskLease: (i) => writer().renewTaskLease(i),
+};
 const { allocateTaskId } = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
@@ -263,7 +278,33 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           ['searchLibrary', library.searchLibrary],
           ['searchFactChecks', factChecks.searchFactChecks],
         ];
-        for (const [name, step] of steps) {
+        if (patched(PARALLEL_RESEARCH_PATCH) && !isTerminal(s)) {
+          // The three lookups are independent: scheduled together, they take one workflow task instead of three,
+          // and as long as the slowest instead of the sum. Failures are handled afterwards in the steps' order, so
+          // the events they write come out the same whichever provider answered first.
+          const scope = new CancellationScope();
+          research = scope;
+          let outcomes: Array<{ name: string; err: unknown } | null> = [];
+          try {
+            outcomes = await scope.run(() =>
+              Promise.all(steps.map(([name, step]) => step({ claimId: s.claimId }).then(() => null, (err: unknown) => ({ name, err })))),
+            );
+          } finally {
+            research = null;
+          }
+          for (const outcome of outcomes) {
+            if (!outcome) continue;
+            const { name, err } = outcome;
+            if (isTerminal(s)) break;
+            if (isCancellation(err)) throw err;
+            const message = errorMessage(err);
+            s.evidenceProviderFailures.push(`${name}: ${message}`);
+            await exclusive(async () => {
+              if (!isTerminal(s)) await persist({ step: `evidence-failed-${name}`, event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } });
+            });
+          }
+        }
+        for (const [name, step] of patched(PARALLEL_RESEARCH_PATCH) ? [] : steps) {
           if (isTerminal(s)) break;
           const scope = new CancellationScope();
           research = scope;

@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -105,6 +106,23 @@ const factChecks = proxyActivities<EvidenceStepActivities>({
   // Short, so a cancellation gets through within a couple of seconds (the SDK sends heartbeats at 80% of this).
   heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
+});
+
+// The same lookups for runs that research in parallel: a cancellation (a withdrawal) resolves only once the attempt in
+// flight has stopped. With the writes local, the withdrawal's own write and the run's end can otherwise land in the
+// workflow task that requested the cancellations, and the server refuses to close a run while their outcomes are
+// still arriving (an UnhandledCommand failure that also fails the withdrawal's Update).
+const libraryAwaitingCancel = proxyActivities<EvidenceStepActivities>({
+  startToCloseTimeout: '15 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+const factChecksAwaitingCancel = proxyActivities<EvidenceStepActivities>({
+  startToCloseTimeout: '15 seconds',
+  heartbeatTimeout: '3 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /** A refusal from the state machine becomes the typed, non-retryable failure the client maps to an HTTP problem. */
@@ -286,8 +304,13 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           research = scope;
           let outcomes: Array<{ name: string; err: unknown } | null> = [];
           try {
+            const parallelSteps: Array<[string, (i: { claimId: string }) => Promise<unknown>]> = [
+              ['matchPriorVerdicts', libraryAwaitingCancel.matchPriorVerdicts],
+              ['searchLibrary', libraryAwaitingCancel.searchLibrary],
+              ['searchFactChecks', factChecksAwaitingCancel.searchFactChecks],
+            ];
             outcomes = await scope.run(() =>
-              Promise.all(steps.map(([name, step]) => step({ claimId: s.claimId }).then(() => null, (err: unknown) => ({ name, err })))),
+              Promise.all(parallelSteps.map(([name, step]) => step({ claimId: s.claimId }).then(() => null, (err: unknown) => ({ name, err })))),
             );
           } finally {
             research = null;

@@ -16,7 +16,7 @@ const top = (...folders) => folders.map((f) => `**/${f}/**`);
 const noSql = { name: 'kysely', message: 'SQL lives in db/repositories: call a repository function.' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'src/web/dist/**', '.state/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'src/web/dist/**', '.state/**', 'bench/.baseline/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

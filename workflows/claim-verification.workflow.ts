@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -69,10 +70,25 @@ type EvidenceStepActivities = Pick<EvidenceActivities, 'matchPriorVerdicts' | 's
 
 // Read-model writes are quick Postgres transactions: short timeout so a dead worker's attempt is retried soon,
 // unlimited retries with backoff for transient failures; typed business failures stop at once.
-const writes = proxyActivities<ReviewActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['not_found', 'invalid_state'] },
-});
+const writeRetry = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['not_found', 'invalid_state'] };
+const remoteWrites = proxyActivities<ReviewActivities>({ startToCloseTimeout: '10 seconds', retry: writeRetry });
+// The same writes as local activities: each is one marker in the history instead of an activity's three events plus
+// the workflow task that its completion wakes. Safe because every one of them may run twice: transitions, run starts
+// and automated checks carry an idempotency key, and a lease only ever moves forward for its holder. A worker that
+// dies mid-write loses the workflow task, and the next worker runs the write again.
+const localWrites = proxyLocalActivities<ReviewActivities>({ startToCloseTimeout: '10 seconds', retry: writeRetry });
+export const LOCAL_WRITES_PATCH = 'local-read-model-writes';
+export const PARALLEL_RESEARCH_PATCH = 'parallel-research';
+/** Runs that began before the local writes (recorded histories, claims in flight) keep their activities. */
+function writer(): Pick<ReviewActivities, 'beginRun' | 'applyTransition' | 'runAutomatedChecks' | 'renewTaskLease'> {
+  return patched(LOCAL_WRITES_PATCH) ? localWrites : remoteWrites;
+}
+const writes: Pick<ReviewActivities, 'beginRun' | 'applyTransition' | 'runAutomatedChecks' | 'renewTaskLease'> = {
+  beginRun: (i) => writer().beginRun(i),
+  applyTransition: (i) => writer().applyTransition(i),
+  runAutomatedChecks: (i) => writer().runAutomatedChecks(i),
+  renewTaskLease: (i) => writer().renewTaskLease(i),
+};
 const { allocateTaskId } = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
@@ -91,6 +107,23 @@ const factChecks = proxyActivities<EvidenceStepActivities>({
   // Short, so a cancellation gets through within a couple of seconds (the SDK sends heartbeats at 80% of this).
   heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
+});
+
+// The same lookups for runs that research in parallel: a cancellation (a withdrawal) resolves only once the attempt in
+// flight has stopped. With the writes local, the withdrawal's own write and the run's end can otherwise land in the
+// workflow task that requested the cancellations, and the server refuses to close a run while their outcomes are
+// still arriving (an UnhandledCommand failure that also fails the withdrawal's Update).
+const libraryAwaitingCancel = proxyActivities<EvidenceStepActivities>({
+  startToCloseTimeout: '15 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+const factChecksAwaitingCancel = proxyActivities<EvidenceStepActivities>({
+  startToCloseTimeout: '15 seconds',
+  heartbeatTimeout: '3 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /** A refusal from the state machine becomes the typed, non-retryable failure the client maps to an HTTP problem. */
@@ -271,7 +304,38 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           ['searchLibrary', library.searchLibrary],
           ['searchFactChecks', factChecks.searchFactChecks],
         ];
-        for (const [name, step] of steps) {
+        if (patched(PARALLEL_RESEARCH_PATCH) && !isTerminal(s)) {
+          // The three lookups are independent: scheduled together, they take one workflow task instead of three,
+          // and as long as the slowest instead of the sum. Failures are handled afterwards in the steps' order, so
+          // the events they write come out the same whichever provider answered first.
+          const scope = new CancellationScope();
+          research = scope;
+          let outcomes: Array<{ name: string; err: unknown } | null> = [];
+          try {
+            const parallelSteps: Array<[string, (i: { claimId: string }) => Promise<unknown>]> = [
+              ['matchPriorVerdicts', libraryAwaitingCancel.matchPriorVerdicts],
+              ['searchLibrary', libraryAwaitingCancel.searchLibrary],
+              ['searchFactChecks', factChecksAwaitingCancel.searchFactChecks],
+            ];
+            outcomes = await scope.run(() =>
+              Promise.all(parallelSteps.map(([name, step]) => step({ claimId: s.claimId }).then(() => null, (err: unknown) => ({ name, err })))),
+            );
+          } finally {
+            research = null;
+          }
+          for (const outcome of outcomes) {
+            if (!outcome) continue;
+            const { name, err } = outcome;
+            if (isTerminal(s)) break;
+            if (isCancellation(err)) throw err;
+            const message = errorMessage(err);
+            s.evidenceProviderFailures.push(`${name}: ${message}`);
+            await exclusive(async () => {
+              if (!isTerminal(s)) await persist({ step: `evidence-failed-${name}`, event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } });
+            });
+          }
+        }
+        for (const [name, step] of patched(PARALLEL_RESEARCH_PATCH) ? [] : steps) {
           if (isTerminal(s)) break;
           const scope = new CancellationScope();
           research = scope;

@@ -6,6 +6,7 @@ import * as m0006 from './0006-web-sessions.ts';
 import * as m0007 from './0007-idempotency-keys.ts';
 import * as m0009 from './0009-rate-limits-and-webhook-secret-encryption.ts';
 import * as m0010 from './0010-article-extraction-status.ts';
+import * as m0013 from './0013-queue-order-index.ts';
 
 // Explicit, ordered index: a migration is listed here once and never edited after it lands.
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0007-idempotency-keys': m0007,
   '0009-rate-limits-and-webhook-secret-encryption': m0009,
   '0010-article-extraction-status': m0010,
+  '0013-queue-order-index': m0013,
 };

@@ -66,6 +66,16 @@ program
   .action(() => runWithServices(async (config, log) => (await import('./serve.ts')).runWorker(config, log)));
 
 program
+  .command('stack')
+  .description('run the production shape of docker-compose.yml as processes: the Temporal server on PostgreSQL (built once with Go), migrations, two workers, two API processes')
+  .option('--temporal-port <port>', 'frontend port of the Temporal server; it also uses the next nine ports (default 7233)')
+  .option('--api-ports <ports>', 'comma-separated ports of the API processes (default 3000,3001)')
+  .option('--worker-metrics-ports <ports>', 'comma-separated SDK metrics ports, one worker each (default 9464,9465)')
+  .action((opts: { temporalPort?: string; apiPorts?: string; workerMetricsPorts?: string }) =>
+    runWithServices(async (config, log) => (await import('./stack-command.ts')).runStack(config, log, opts)),
+  );
+
+program
   .command('migrate')
   .description('apply database migrations; exits non-zero on failure')
   .action(() => runWithServices(async (config, log) => (await import('./migrate-command.ts')).runMigrate(config, log)));

@@ -6,7 +6,11 @@ export type ServiceErrorCode =
   | 'temporal_search_attributes'
   | 'temporal_build_failed'
   | 'port_in_use'
-  | 'embedded_postgres_failed';
+  | 'embedded_postgres_failed'
+  | 'temporal_schema_failed'
+  | 'migration_failed'
+  | 'stack_failed'
+  | 'bad_option';
 
 /** A failure to provision a dependency, worded for the person starting claimdesk: printed as one line, no stack. */
 export class ServiceError extends Error {

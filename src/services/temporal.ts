@@ -31,7 +31,7 @@ async function which(cmd: string, envPath: string | undefined): Promise<string |
   return null;
 }
 
-async function goBinDir(go: string): Promise<string | null> {
+export async function goBinDir(go: string): Promise<string | null> {
   try {
     const { stdout } = await execFileAsync(go, ['env', 'GOBIN', 'GOPATH']);
     const [gobin, gopath] = stdout.split('\n');
@@ -43,7 +43,7 @@ async function goBinDir(go: string): Promise<string | null> {
   return null;
 }
 
-async function findGo(envPath: string | undefined): Promise<string | null> {
+export async function findGo(envPath: string | undefined): Promise<string | null> {
   return (await which('go', envPath)) ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
 }
 

@@ -12,7 +12,7 @@ const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.me
 
 describe('docker-compose.yml', () => {
   it('parses and has the production services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'migrate', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'api-2', 'migrate', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
   });
 
   it('uses the official Temporal server and admin-tools images on Postgres', () => {
@@ -24,7 +24,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every long-running service a healthcheck', () => {
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'api', 'worker']) {
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'api', 'api-2', 'worker']) {
       expect(compose.services[name]?.healthcheck?.test, name).toBeDefined();
     }
   });
@@ -40,7 +40,7 @@ describe('docker-compose.yml', () => {
 
   it('passes claimdesk only variables its config knows, with values the config accepts', () => {
     const known = new Set(Object.keys(configSchema.shape));
-    for (const name of ['api', 'worker', 'migrate']) {
+    for (const name of ['api', 'api-2', 'worker', 'migrate']) {
       const env = compose.services[name]?.environment ?? {};
       for (const key of Object.keys(env)) expect(known.has(key), `${name}: ${key}`).toBe(true);
       const concrete = Object.fromEntries(Object.entries(env).filter(([, v]) => !String(v).includes('${')));
@@ -73,7 +73,8 @@ describe('docker-compose.yml', () => {
     expect(compose.services.temporal?.ports ?? []).toEqual([]);
     for (const [name, service] of Object.entries(compose.services)) {
       for (const port of service.ports ?? []) {
-        if (name === 'api') continue;
+        // The API processes are claimdesk's public door; everything else stays on loopback.
+        if (name === 'api' || name === 'api-2') continue;
         expect(port, `${name} publishes ${port}`).toMatch(/^127\.0\.0\.1:/);
       }
     }
@@ -96,7 +97,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds claimdesk on a Node 24 image, installing only what runs in production', () => {
-    for (const name of ['migrate', 'api', 'worker']) expect(compose.services[name]?.build, name).toBe('.');
+    for (const name of ['migrate', 'api', 'api-2', 'worker']) expect(compose.services[name]?.build, name).toBe('.');
     const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:24-[a-z-]+$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);

@@ -1,0 +1,193 @@
+// What the Temporal benchmarks share: a scratch database, a Temporal server (the dev server as `npm start` runs it,
+// or the Postgres-backed server at --temporal-address), a worker over the benchmarks' bundle, and claim bots.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createActivities } from '../activities/index.ts';
+import { DEFAULT_ACTIVITY_SETTINGS } from '../activities/deps.ts';
+import { createDb, type Db } from '../db/index.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { claimFingerprint } from '../src/domain/fingerprint.ts';
+import type { Actor } from '../src/domain/review.ts';
+import type { ClaimWorkflows } from '../src/claims-client/claim-workflows.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { freePort } from '../src/services/net.ts';
+import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
+import { connectionAnswers, ensureSearchAttributes, provisionTemporal } from '../src/services/temporal.ts';
+import { installRuntime } from '../src/worker/index.ts';
+
+export const benchLog = { info: (m: string) => console.log(`[bench] ${m}`), warn: (m: string) => console.warn(`[bench] ${m}`) };
+export const quietLogger = pino({ level: 'warn' });
+
+export interface BenchStack {
+  server: 'dev' | 'postgres';
+  db: Db;
+  databaseUrl: string;
+  temporalAddress: string;
+  client: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * A scratch claimdesk database and a Temporal server. `dev`: the dev server as `npm start` runs it (SQLite file in
+ * WAL mode, in a temporary state dir). `postgres`: the real server at `address` (the one `claimdesk stack` runs).
+ */
+export async function openBenchStack(server: 'dev' | 'postgres', address: string | undefined): Promise<BenchStack> {
+  const config = loadConfig({ CLAIMDESK_STATE_DIR: process.env.CLAIMDESK_STATE_DIR });
+  const pgServer = await provisionPostgres(
+    { databaseUrl: config.DATABASE_URL, mode: config.CLAIMDESK_POSTGRES, localUrl: config.LOCAL_POSTGRES_URL, database: 'postgres', stateDir: config.stateDir, embeddedPort: config.EMBEDDED_POSTGRES_PORT },
+    benchLog,
+  );
+  const dbName = `claimdesk_bench_${Date.now().toString(36)}_${process.pid}`;
+  await ensureDatabase(pgServer.adminUrl, dbName);
+  const databaseUrl = withDatabase(pgServer.adminUrl, dbName);
+  const db = createDb(databaseUrl, { max: 10, applicationName: 'claimdesk-bench' });
+  await migrateToLatest(db);
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'claimdesk-bench-'));
+  let temporal: { address: string; stop(): Promise<void> };
+  if (server === 'dev') {
+    temporal = await provisionTemporal(
+      { namespace: 'default', cliPath: config.TEMPORAL_CLI_PATH, envPath: process.env.PATH, devPort: await freePort(), uiPort: null, dbFilename: path.join(stateDir, 'temporal.db'), logFile: null },
+      benchLog,
+    );
+  } else {
+    if (!address) throw new Error('--server postgres needs --temporal-address host:port (the server `claimdesk stack` runs)');
+    if (!(await connectionAnswers(address))) throw new Error(`no Temporal server answers at ${address}`);
+    await ensureSearchAttributes(address, 'default');
+    temporal = { address, stop: async () => undefined };
+  }
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    server,
+    db,
+    databaseUrl,
+    temporalAddress: temporal.address,
+    client,
+    close: async () => {
+      await connection.close();
+      await db.destroy();
+      await temporal.stop();
+      await dropDatabase(pgServer.adminUrl, dbName).catch(() => undefined);
+      await pgServer.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const benchWorkflows = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+/**
+ * The workflows of another commit (default `main`), unpacked next to this checkout so their imports resolve to the
+ * same node_modules: the "before" of a before/after comparison in one run.
+ */
+export function baselineWorkflowsPath(ref: string): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root, encoding: 'utf8' }).trim();
+  const dir = path.join(root, 'bench', '.baseline', sha);
+  if (!existsSync(path.join(dir, 'workflows', 'index.ts'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('bash', ['-c', `git archive ${sha} workflows src/domain | tar -x -C "${dir}"`], { cwd: root });
+  }
+  return path.join(dir, 'workflows', 'index.ts');
+}
+
+export interface BenchWorker {
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** A worker with production settings over the given bundle (default: today's workflows plus B1's baselines). */
+export async function startBenchWorker(stack: BenchStack, taskQueue: string, workflowsPath = benchWorkflows): Promise<BenchWorker> {
+  installRuntime(quietLogger, 0);
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: { code },
+    activities: { ...createActivities({ db: stack.db, log: quietLogger, settings: DEFAULT_ACTIVITY_SETTINGS }), benchNoop: async () => undefined },
+    maxConcurrentActivityTaskExecutions: 50,
+    shutdownGraceTime: '2s',
+  });
+  const running = worker.run();
+  return {
+    taskQueue,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+let inserted = 0;
+export async function insertClaims(db: Db, n: number): Promise<string[]> {
+  const rows = Array.from({ length: n }, () => {
+    inserted += 1;
+    const text = `Unemployment fell from 400 to 300 people, a drop of 25%, in district ${Date.now().toString(36)}-${inserted}.`;
+    return { text, status: 'researching' as const, fingerprint: claimFingerprint(text) };
+  });
+  const out = await db.insertInto('claims').values(rows).returning('id').execute();
+  return out.map((r) => r.id);
+}
+
+const reviewers: Actor[] = [
+  { name: 'bot-ana', role: 'fact_checker' },
+  { name: 'bot-ben', role: 'fact_checker' },
+];
+const editors: Actor[] = [
+  { name: 'bot-carla', role: 'editor' },
+  { name: 'bot-dev', role: 'editor' },
+];
+const verdict = { rating: 'mostly_true' as const, summary: 'Matches the release.', rationale: 'Checked against the statistics office.', citations: [{ url: 'https://stats.example.org/r', stance: 'supports' as const }] };
+
+/**
+ * Bots that act on every task of `claimIds` as soon as it opens: one query for open tasks every `pollMs`, then a
+ * claim and a verdict (review) or a claim and an approval (approval), sent as Updates through `flows`.
+ */
+export function runBots(db: Db, flows: ClaimWorkflows, claimIds: string[], pollMs = 20): { stop(): Promise<void>; errors: unknown[] } {
+  const seen = new Set<string>();
+  const inFlight = new Set<Promise<unknown>>();
+  const errors: unknown[] = [];
+  let stopped = false;
+  let n = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const open = await db.selectFrom('review_tasks').select(['id', 'claim_id', 'kind']).where('status', '=', 'open').where('claim_id', 'in', claimIds).execute();
+      for (const t of open) {
+        if (seen.has(t.id)) continue;
+        seen.add(t.id);
+        n += 1;
+        const p = (async () => {
+          if (t.kind === 'review') {
+            const actor = reviewers[n % reviewers.length] as Actor;
+            await flows.act(t.claim_id, { type: 'claim', taskId: t.id, actor });
+            await flows.act(t.claim_id, { type: 'submitVerdict', taskId: t.id, actor, verdict });
+          } else {
+            const actor = editors[n % editors.length] as Actor;
+            await flows.act(t.claim_id, { type: 'claim', taskId: t.id, actor });
+            await flows.act(t.claim_id, { type: 'approve', taskId: t.id, actor });
+          }
+        })().catch((err: unknown) => errors.push(err));
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  })();
+  return {
+    errors,
+    stop: async () => {
+      stopped = true;
+      await loop;
+      await Promise.all([...inFlight]);
+    },
+  };
+}

@@ -56,7 +56,7 @@ describe('config: actor signing keys', () => {
   it('requires a key of its own in production', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/ACTOR_SIGNING_KEY: required when NODE_ENV=production/);
     expect(() => parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: DEV_ACTOR_SIGNING_KEY })).toThrow(/public development key/);
-    expect(parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: key }).actorSigningKeys.current).toBe(key);
+    expect(parseConfig({ NODE_ENV: 'production', ACTOR_SIGNING_KEY: key, WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).actorSigningKeys.current).toBe(key);
   });
 
   it('refuses short keys without echoing them', () => {

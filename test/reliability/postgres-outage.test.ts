@@ -160,4 +160,21 @@ describe(`reliability: Postgres cut for ${scale.outageMs / 1000} s under the API
       connectionsRefusedByProxy: proxy.refused,
     });
   });
+
+  it('answers 503 within the pool connection timeout when the database host goes silent (a partition), and recovers', { timeout: 60_000 }, async () => {
+    const { token } = await createUser(env.db, { name: `ed-${randomUUID().slice(0, 8)}`, role: 'editor' });
+    expect((await call('/api/claims?limit=1', token)).status).toBe(200);
+    proxy.cut('blackhole');
+    try {
+      // call() aborts after 15 s (a hang fails the test); the pool gives up on a connection after 5 s (db/index.ts).
+      const answers = await Promise.all([call('/api/claims?limit=1', token), call('/api/queue?kind=review', token)]);
+      for (const a of answers) {
+        expect(a).toMatchObject({ status: 503, retryAfter: '5', body: { status: 503, detail: expect.stringContaining('database') as unknown } });
+        expect(a.type).toContain('application/problem+json');
+      }
+    } finally {
+      proxy.restore();
+    }
+    await eventually('API answering again', async () => (await call('/api/claims?limit=1', token)).status === 200, 30_000);
+  });
 });

@@ -126,11 +126,10 @@ describe(`reliability: Postgres cut for ${scale.outageMs / 1000} s under the API
     expect(again.body).toEqual(retried.body);
     const lateId = (retried.body as { claim?: { id: string } }).claim?.id ?? '';
     expect(await env.db.selectFrom('claims').select('id').where('text', '=', duringText).execute()).toEqual([{ id: lateId }]);
+    // The bots work on this very list: a second run takes the late claim through too (and what the first left).
     claimIds.push(lateId);
-    bots.stop();
     await botsDone;
-    const lateBots = new Bots(env.db, flows, claimIds, 6);
-    await lateBots.run();
+    await bots.run();
 
     const results = await Promise.all(claimIds.map((id) => env.client.workflow.getHandle(claimWorkflowId(id)).result() as Promise<{ status: string }>));
     expect(results.every((r) => r.status === 'verdict_recorded')).toBe(true);
@@ -149,7 +148,7 @@ describe(`reliability: Postgres cut for ${scale.outageMs / 1000} s under the API
       claimsInFlight: claimIds.length,
       killsSurvived: 0,
       outagesSurvived: 1,
-      retriesSent: bots.retries + lateBots.retries + 1,
+      retriesSent: bots.retries + 1,
       rowsLost: rows.lost,
       rowsDoubled: rows.doubled,
       rowsCounted: rows.rows,

@@ -192,7 +192,7 @@ export class Bots {
     }
   }
 
-  /** Runs until every claim is approved (or stop()); resolves then. */
+  /** Runs until every claim in the list (which the caller may still add to) is approved, or stop(); resolves then. */
   async run(): Promise<void> {
     const pending = new Set<Promise<void>>();
     while (!this.stopped && this.done.size < this.claimIds.length) {

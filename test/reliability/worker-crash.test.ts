@@ -35,7 +35,7 @@ describe(`reliability: ${scale.claimsInFlight} claims in flight, the worker proc
     for (let i = 0; i < scale.claimsInFlight; i++) claimIds.push(await insertClaim(env.db));
     await Promise.all(claimIds.map((id) => flows.startClaim(id)));
 
-    const bots = new Bots(env.db, flows, claimIds);
+    const bots = new Bots(env.db, flows, claimIds, 16);
     const botsDone = bots.run();
     const killedAt: { afterMs: number; approved: number }[] = [];
     for (let k = 0; k < scale.workerKills; k++) {

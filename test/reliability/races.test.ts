@@ -94,9 +94,11 @@ describe('reliability: races between people acting on the same claim', () => {
     expect(refused?.json<{ detail: string }>().detail).toMatch(/open round/);
 
     // Exactly one correction round runs: one correction_opened event, one open review task, and it ends in version 2.
-    const opened = await h.env.db.selectFrom('claim_events').select('type').where('claim_id', '=', claimId).where('type', '=', 'correction_opened').execute();
+    const review = await waitTask(h, claimId, (t) => t.kind === 'review' && t.status === 'open');
+    const opened = await h.env.db.selectFrom('claim_events').select('actor').where('claim_id', '=', claimId).where('type', '=', 'correction_opened').execute();
     expect(opened).toHaveLength(1);
-    const review = await waitTask(h, claimId, (t) => t.kind === 'review' && t.status === 'open' && t.round >= 1 && t.id !== approvalId);
+    const reviews = await h.env.db.selectFrom('review_tasks').select('id').where('claim_id', '=', claimId).where('kind', '=', 'review').where('status', '=', 'open').execute();
+    expect(reviews).toEqual([{ id: review.id }]);
     expect((await post(`/api/tasks/${review.id}/claim`, h.tokens.fact_checker2)).statusCode).toBe(200);
     expect((await post(`/api/tasks/${review.id}/verdict`, h.tokens.fact_checker2, sampleVerdict)).statusCode).toBe(200);
     const approval = await waitTask(h, claimId, (t) => t.kind === 'approval' && t.status === 'open');

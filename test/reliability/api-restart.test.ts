@@ -7,7 +7,7 @@ import { openTestEnv, startTestWorker, uniqueTaskQueue, type TestEnv } from '../
 import { API_SCRIPT, countOneRoundRows, reliabilityScale, sampleVerdict, seededRandom, sleep, spawnService, writeFigures, type ServiceProcess } from './support.ts';
 
 const scale = reliabilityScale();
-const CLIENTS = scale.name === 'full' ? 60 : 24;
+const CLIENTS = scale.name === 'full' ? 60 : 12;
 const API_KILLS = scale.name === 'full' ? 4 : 2;
 /** How soon a retry takes over a key whose first attempt died with its API process (production: two minutes). */
 const TAKEOVER_MS = 3000;

@@ -12,7 +12,7 @@ import { insertClaim } from '../workflows/support.ts';
 import { Bots, WORKER_SCRIPT, countOneRoundRows, reliabilityScale, sleep, spawnService, writeFigures, type ServiceProcess } from './support.ts';
 
 const scale = reliabilityScale();
-const CLAIMS = scale.name === 'full' ? 60 : 20;
+const CLAIMS = scale.name === 'full' ? 60 : 12;
 const quiet = { info: () => undefined, warn: () => undefined };
 
 describe('reliability: the Temporal server restarted mid-flight, with persistent state', () => {

@@ -32,7 +32,7 @@ describe('reliability: races between people acting on the same claim', () => {
     return { claimId, approvalId: approval.id };
   }
 
-  it(`${CONTENDERS} fact-checkers claiming one task at once: exactly one holds it, the rest are told who does`, async () => {
+  it(`${CONTENDERS} fact-checkers claiming one task at once: exactly one holds it, the rest are told who does`, { timeout: 180_000 }, async () => {
     const claimId = await newClaim();
     const review = await waitTask(h, claimId, (t) => t.kind === 'review' && t.status === 'open');
     const people = await Promise.all(Array.from({ length: CONTENDERS }, (_, i) => uniqueUser(h.env, 'fact_checker', `racer${i}`)));

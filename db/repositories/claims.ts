@@ -19,6 +19,20 @@ export async function insertClaim(db: DbOrTrx, values: NewClaim): Promise<ClaimR
   return db.insertInto('claims').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+/**
+ * Inserts a claim identified by its idempotency key, or returns the one a previous attempt inserted with that key
+ * (an API process that died after the insert, whose retry runs the request again): never a second row.
+ */
+export async function insertClaimOnce(db: DbOrTrx, values: NewClaim & { idempotency_key: string }): Promise<ClaimRow> {
+  const inserted = await db
+    .insertInto('claims')
+    .values(values)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return inserted ?? db.selectFrom('claims').selectAll().where('idempotency_key', '=', values.idempotency_key).executeTakeFirstOrThrow();
+}
+
 /** Records the workflow id unless one is already there; undefined when it was. */
 export async function setClaimWorkflowIdIfUnset(db: DbOrTrx, id: string, workflowId: string): Promise<ClaimRow | undefined> {
   return db.updateTable('claims').set({ workflow_id: workflowId }).where('id', '=', id).where('workflow_id', 'is', null).returningAll().executeTakeFirst();

@@ -76,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     route.schema = { ...route.schema, response };
   });
 
-  installIdempotency(app, deps.db);
+  installIdempotency(app, deps.db, deps.options?.idempotencyStaleAfterMs);
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) }, 'request completed');

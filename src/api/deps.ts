@@ -14,8 +14,13 @@ export interface AppDeps {
   log: Logger;
   /** The SSE hub opens its own LISTEN connection with this. */
   databaseUrl: string;
-  /** Overrides for tests: SSE heartbeat interval, dashboard cache lifetime; demo mode from `claimdesk start`; where the built web app is (tests). */
-  options?: { heartbeatMs?: number; dashboardCacheMs?: number; demo?: DemoMode | null; webDist?: string; /** How long /metrics and the public ClaimReview feed are served from memory (default 2000; 0 in tests). */ publicCacheMs?: number };
+  /**
+   * Overrides for tests: SSE heartbeat interval, dashboard cache lifetime, how soon a retry takes over an
+   * Idempotency-Key whose first attempt died with its API process (the reliability suite kills API processes and
+   * cannot wait the two production minutes); demo mode from `claimdesk start`; where the built web app is (tests);
+   * how long /metrics and the public ClaimReview feed are served from memory (default 2000; 0 in tests).
+   */
+  options?: { heartbeatMs?: number; dashboardCacheMs?: number; idempotencyStaleAfterMs?: number; demo?: DemoMode | null; webDist?: string; publicCacheMs?: number };
 }
 
 /** Set only by `claimdesk start` in demo mode: the sign-in page may then list these demo users with their passwords. */

@@ -102,7 +102,9 @@ function unavailable(err: unknown): 'the database' | 'the workflow service' | nu
   if (err instanceof TemporalServiceError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcServiceError(err)) return 'the workflow service';
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && PG_CONNECTION_CODES.has(code)) return 'the database';
-  if (err instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(err.message)) return 'the database';
+  // pg's own words for a lost connection: no pooled connection in time, the socket ended, or a statement (a
+  // transaction's next one, or its ROLLBACK) sent on a client whose connection already failed.
+  if (err instanceof Error && /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable/i.test(err.message)) return 'the database';
   return null;
 }
 

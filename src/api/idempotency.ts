@@ -69,7 +69,7 @@ const SECRET_ROUTES = new Set(['POST /api/users', 'POST /api/users/:id/password'
  * A 5xx or an unanswered attempt gives the key back, so a retry runs again; the Temporal Update id derived from the
  * key then keeps that second run from applying twice.
  */
-export function installIdempotency(app: FastifyInstance, db: DbOrTrx): void {
+export function installIdempotency(app: FastifyInstance, db: DbOrTrx, staleAfterMs: number = IDEMPOTENCY_STALE_AFTER_MS): void {
   app.decorateRequest('idempotency', null);
 
   // preHandler: after the route's onRequest authenticated the caller and after the body was parsed and validated.
@@ -87,7 +87,7 @@ export function installIdempotency(app: FastifyInstance, db: DbOrTrx): void {
     const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
     if (SECRET_ROUTES.has(route)) return;
     const hash = requestHash(req);
-    const claimed = await claimIdempotencyKey(db, { userId, key, route, requestHash: hash, staleAfterMs: IDEMPOTENCY_STALE_AFTER_MS });
+    const claimed = await claimIdempotencyKey(db, { userId, key, route, requestHash: hash, staleAfterMs });
     if (claimed.taken) {
       req.idempotency = { userId, key, attempt: claimed.attempt };
       return;

@@ -257,4 +257,26 @@ describe('Idempotency-Key: a retried request applies once and gets the first ans
     expect(rerun).toEqual(first.json());
     await expect(h.claimWorkflows.requestCorrection(claimId, actor, 'Another round.', { idempotencyKey: `${editor?.id}:${randomUUID()}` })).rejects.toMatchObject({ code: 'conflict' });
   });
+
+  it('a hand-entered claim whose API died after the insert is found again by the retry, not entered twice', async () => {
+    const key = randomUUID();
+    const text = `Bus fares rose by 25% on route ${randomUUID().slice(0, 8)}.`;
+    const first = await post('/api/claims', h.tokens.editor, key, { text });
+    expect(first.statusCode, first.body).toBe(202);
+    // The first attempt's API process dies after inserting the claim, before its key records the answer: the row
+    // is left in progress and, once stale, a retry takes the key over and runs the request again.
+    await h.env.db
+      .updateTable('idempotency_keys')
+      .set({ state: 'in_progress', response_status: null, response_type: null, response_body: null, locked_at: new Date(Date.now() - 180_000) })
+      .where('key', '=', key)
+      .execute();
+    const retry = await post('/api/claims', h.tokens.editor, key, { text });
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.json<{ claim: { id: string }; workflowId: string }>()).toMatchObject({ claim: { id: first.json<{ claim: { id: string } }>().claim.id }, workflowId: first.json<{ workflowId: string }>().workflowId });
+    expect(await h.env.db.selectFrom('claims').select('id').where('text', '=', text).execute()).toHaveLength(1);
+    // Without a key each submission is a new claim, as before.
+    expect((await post('/api/claims', h.tokens.editor, null, { text })).statusCode).toBe(202);
+    expect(await h.env.db.selectFrom('claims').select('id').where('text', '=', text).execute()).toHaveLength(2);
+  });
 });

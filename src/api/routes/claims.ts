@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { articleExists } from '../../../db/repositories/articles.ts';
-import { claimExists, findClaim, getClaim, insertClaim, listClaims, setClaimWorkflowIdIfUnset } from '../../../db/repositories/claims.ts';
+import { claimExists, findClaim, getClaim, insertClaim, insertClaimOnce, listClaims, setClaimWorkflowIdIfUnset } from '../../../db/repositories/claims.ts';
 import { eventsOfClaim } from '../../../db/repositories/events.ts';
 import { evidenceOfClaim } from '../../../db/repositories/evidence.ts';
 import { tasksOfClaim } from '../../../db/repositories/tasks.ts';
@@ -21,6 +22,11 @@ export const claimInputSchema = z.object({
   articleId: z.string().regex(/^\d{1,18}$/, 'must be an article id').optional(),
 });
 
+/** claims.idempotency_key of a claim entered through POST /api/claims: the user-scoped request key, hashed to a fixed length. */
+export function handEnteredClaimKey(scopedKey: string): string {
+  return `api-claim:${createHash('sha256').update(scopedKey, 'utf8').digest('hex')}`;
+}
+
 const reasonBody = z.object({ reason: z.string().trim().min(1).max(2000) });
 
 export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
@@ -38,7 +44,11 @@ export function claimRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         if (articleId) {
           if (!(await articleExists(db, articleId))) throw badRequest('articleId', `no article ${articleId}`);
         }
-        const row = await insertClaim(db, { text, claimant: claimant ?? null, article_id: articleId ?? null, status: 'researching', fingerprint: claimFingerprint(text), submitted_by: principalOf(req).user.id });
+        const values = { text, claimant: claimant ?? null, article_id: articleId ?? null, status: 'researching' as const, fingerprint: claimFingerprint(text), submitted_by: principalOf(req).user.id };
+        // With an Idempotency-Key the claim row is keyed by it: a retry that runs again (the API died after the
+        // insert, before the key recorded the answer) finds the claim the first attempt made instead of adding one.
+        const { idempotencyKey } = idempotencyOptions(req);
+        const row = idempotencyKey === undefined ? await insertClaim(db, values) : await insertClaimOnce(db, { ...values, idempotency_key: handEnteredClaimKey(idempotencyKey) });
         const { workflowId } = await claimWorkflows.startClaim(row.id);
         const saved = await setClaimWorkflowIdIfUnset(db, row.id, workflowId);
         return reply.code(202).send({ claim: toClaim(saved ?? row), workflowId });

@@ -25,14 +25,15 @@ export function createIntakeActivities(deps: ActivityDeps) {
       const log = deps.log.child({ workflowId, articleId: input.articleId });
       const article = await findArticle(db, input.articleId);
       if (!article) throw ApplicationFailure.nonRetryable(`article ${input.articleId} does not exist`, 'not_found');
+      const threshold =
+        article.kind === 'transcript' ? (deps.settings.extractionThresholdTranscript ?? deps.settings.extractionThreshold) : deps.settings.extractionThreshold;
       let extracted;
       try {
-        extracted = extractClaims(article.body, { threshold: deps.settings.extractionThreshold, includeBelowThreshold: true });
+        extracted = extractClaims(article.body, { threshold, includeBelowThreshold: true, kind: article.kind });
       } catch (err) {
         if (err instanceof ExtractionInputError) throw ApplicationFailure.nonRetryable(err.message, 'ExtractionInputError');
         throw err;
       }
-      const threshold = deps.settings.extractionThreshold;
       return db.transaction().execute(async (trx) => {
         if (article.workflow_id === null) {
           await setArticleWorkflowId(trx, article.id, workflowId);
@@ -52,6 +53,7 @@ export function createIntakeActivities(deps: ActivityDeps) {
             quantities: JSON.stringify(c.quantities),
             checks: JSON.stringify(c.checks),
             features: JSON.stringify(c.features),
+            spoken_at: c.timestamp ?? null,
             status: worthy ? 'researching' : 'extracted',
             fingerprint: claimFingerprint(c.text),
           });

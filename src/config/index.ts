@@ -41,6 +41,7 @@ export const configSchema = z.object({
   CLAIMDESK_API_URL: optionalUrl(['http:', 'https:']),
   CLAIMDESK_TOKEN: z.string().min(1).optional(),
   EXTRACTION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  EXTRACTION_THRESHOLD_TRANSCRIPT: z.coerce.number().min(0).max(1).default(0.5),
   FACTCHECK_API_KEY: z.string().min(1).optional(),
   FACTCHECK_API_URL: optionalUrl(['http:', 'https:']).default('https://factchecktools.googleapis.com/v1alpha1/claims:search'),
   FACTCHECK_TIMEOUT_MS: duration.default(5000),

@@ -43,23 +43,28 @@ function lengthBucket(words: number): string {
  * matrix and scores at run time, so the two cannot drift apart.
  */
 export function sentenceTerms(text: string, ruleFeatures: readonly string[]): string[] {
-  const words = text.toLowerCase().replace(/’/g, "'").match(WORD) ?? [];
+  const words = text.toLowerCase().match(WORD) ?? [];
   const seen = new Set<string>();
-  const add = (t: string): void => {
-    seen.add(t);
-  };
   let previous: string | null = null;
-  for (let i = 0; i < words.length; i++) {
-    const w = (words[i] ?? '').replace(DIGIT, '0');
-    add(`w:${w}`);
-    if (previous !== null) add(`b:${previous} ${w}`);
-    else add(`s:${w}`);
+  for (const raw of words) {
+    const w = foldWord(raw);
+    seen.add(`w:${w}`);
+    seen.add(previous === null ? `s:${w}` : `b:${previous} ${w}`);
     previous = w;
   }
-  if (words.length >= 2) add(`s2:${(words[0] ?? '').replace(DIGIT, '0')} ${(words[1] ?? '').replace(DIGIT, '0')}`);
-  add(lengthBucket(words.length));
-  for (const f of ruleFeatures) add(`r:${f}`);
+  if (words.length >= 2) seen.add(`s2:${foldWord(words[0] ?? '')} ${foldWord(words[1] ?? '')}`);
+  seen.add(lengthBucket(words.length));
+  for (const f of ruleFeatures) seen.add(`r:${f}`);
   return [...seen];
+}
+
+/** Digits fold to 0 and a curly apostrophe to a straight one; most words have neither and are returned as they are. */
+function foldWord(w: string): string {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || c === 0x2019 || c > 0x7f) return w.replace(DIGIT, '0').replace(/’/g, "'");
+  }
+  return w;
 }
 
 export interface ModelScore {

@@ -28,10 +28,12 @@ export function createIntakeActivities(deps: ActivityDeps) {
       const log = deps.log.child({ workflowId, articleId: input.articleId });
       const article = await findArticle(db, input.articleId);
       if (!article) throw ApplicationFailure.nonRetryable(`article ${input.articleId} does not exist`, 'not_found');
+      const threshold =
+        article.kind === 'transcript' ? (deps.settings.extractionThresholdTranscript ?? deps.settings.extractionThreshold) : deps.settings.extractionThreshold;
       let extracted;
       try {
         // On a pool thread with a hard deadline: this worker's event loop stays free for everything else.
-        extracted = await pool().extract(article.body, { threshold: deps.settings.extractionThreshold, includeBelowThreshold: true }, extraction.deadlineMs);
+        extracted = await pool().extract(article.body, { threshold, includeBelowThreshold: true, kind: article.kind }, extraction.deadlineMs);
       } catch (err) {
         // Neither gets better on a retry: the article is marked failed with the reason, and the intake stops here.
         if (err instanceof ExtractionTimeoutError || err instanceof ExtractionInputError) {
@@ -42,7 +44,6 @@ export function createIntakeActivities(deps: ActivityDeps) {
         }
         throw err;
       }
-      const threshold = deps.settings.extractionThreshold;
       return db.transaction().execute(async (trx) => {
         if (article.workflow_id === null) {
           await setArticleWorkflowId(trx, article.id, workflowId);
@@ -63,6 +64,7 @@ export function createIntakeActivities(deps: ActivityDeps) {
             quantities: JSON.stringify(c.quantities),
             checks: JSON.stringify(c.checks),
             features: JSON.stringify(c.features),
+            spoken_at: c.timestamp ?? null,
             status: worthy ? 'researching' : 'extracted',
             fingerprint: claimFingerprint(c.text),
           });

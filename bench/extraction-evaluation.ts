@@ -183,3 +183,36 @@ export function evaluate(options: ExtractOptions = {}): Evaluation {
     },
   };
 }
+
+export const TRANSCRIPT_DIR = join(import.meta.dirname, '../test/fixtures/transcripts');
+
+export interface LabeledTranscript {
+  id: string;
+  topic: string;
+  turns: Array<{ speaker: string; time?: string; sentences: LabeledSentence[] }>;
+}
+
+/** A transcript as `[time] SPEAKER: sentence sentence` lines, each sentence placed for scoring. */
+export function buildTranscript(t: LabeledTranscript): Built {
+  let body = '';
+  const labels: PlacedLabel[] = [];
+  const sentences: LabeledSentence[] = [];
+  for (const turn of t.turns) {
+    body += `${turn.time ? `[${turn.time}] ` : ''}${turn.speaker}: `;
+    turn.sentences.forEach((s, i) => {
+      if (i > 0) body += ' ';
+      labels.push({ ...s, start: body.length, end: body.length + s.text.length });
+      sentences.push(s);
+      body += s.text;
+    });
+    body += '\n';
+  }
+  return { article: { id: t.id, topic: t.topic, title: t.id, sentences }, body, labels };
+}
+
+export function evaluateTranscripts(options: ExtractOptions = {}): ArticleScore[] {
+  return readdirSync(TRANSCRIPT_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => scoreArticle(buildTranscript(parse(readFileSync(join(TRANSCRIPT_DIR, f), 'utf8')) as LabeledTranscript), options));
+}

@@ -14,6 +14,8 @@ export interface HostileInput {
   make: (size: number) => string;
   /** Size the tests use when not the default: kept small where the input is slow only by being many blocks. */
   testBytes?: number;
+  /** How the text is read: the transcript shapes go through the transcript reader (speaker labels, stage directions). */
+  kind?: 'news' | 'transcript' | 'auto';
 }
 
 export const HOSTILE_INPUTS: HostileInput[] = [
@@ -38,6 +40,15 @@ export const HOSTILE_INPUTS: HostileInput[] = [
   { name: 'according to run', why: 'the according-to pattern', make: (n) => fill('according to ', n) },
   { name: 'role phrases', why: 'the common-noun speaker pattern', make: (n) => fill('the minister of the ', n) },
   { name: 'many short lines', why: 'one block per line', make: (n) => fill('A\n', n), testBytes: 64 * 1024 },
+  // Transcripts: speaker labels, timestamps, stage directions and interruption marks.
+  { name: 'speaker turns', why: 'one turn per line, auto-detected as a transcript', make: (n) => fill('AB: cd\nEF: gh\n', n), testBytes: 64 * 1024 },
+  { name: 'one long upper-case label', why: 'the speaker-label pattern on a line of capitals with no colon in reach', make: (n) => fill('A', n, '', ': x'), kind: 'transcript' },
+  { name: 'capitalised words before a colon', why: 'the mixed-case label alternative', make: (n) => fill('Ab ', n, '', ': x'), kind: 'transcript' },
+  { name: 'stage direction run', why: 'the stage-direction pattern, one match after another', make: (n) => fill('(APPLAUSE) ', n), kind: 'transcript' },
+  { name: 'unclosed stage directions', why: 'the stage-direction pattern with no closing bracket', make: (n) => fill('[CROSSTALK ', n), kind: 'transcript' },
+  { name: 'timestamp run', why: 'the timestamp pattern', make: (n) => fill('[00:12:34]', n), kind: 'transcript' },
+  { name: 'interruption marks', why: 'dash and ellipsis masking', make: (n) => fill('we cut -- ... it… ', n), kind: 'transcript' },
+  { name: 'one turn over many lines', why: 'a turn that goes on for thousands of lines', make: (n) => fill('and b\n', n, 'MODERATOR: a\n'), kind: 'transcript', testBytes: 64 * 1024 },
 ];
 
 /** Prose of the same size, for the baseline: the demo article repeated. */

@@ -52,7 +52,7 @@ for (const input of HOSTILE_INPUTS) {
   const perByte: number[] = [];
   for (const size of sizes) {
     const text = input.make(size);
-    const t = time(() => extractClaims(text, { includeBelowThreshold: true }));
+    const t = time(() => extractClaims(text, { includeBelowThreshold: true, kind: input.kind ?? 'auto' }));
     const base = baselines.get(size)?.median ?? 1;
     ratios.push(t.median / base);
     perByte.push(t.median / text.length);

@@ -60,6 +60,8 @@ export interface ArticlesTable {
   publisher: string | null;
   published_at: NullableTimestamp;
   content_hash: string;
+  /** 'news' or 'transcript' (migration 0008). */
+  kind: Generated<'news' | 'transcript'>;
   workflow_id: string | null;
   submitted_by: RefId | null;
   created_at: Generated<Date>;
@@ -83,6 +85,8 @@ export interface ClaimsTable {
   quantities: JSONColumnType<unknown[], string | undefined, string>;
   checks: JSONColumnType<unknown[], string | undefined, string>;
   features: JSONColumnType<string[], string | undefined, string>;
+  /** Transcripts: the bracketed timestamp the claim was spoken at ("00:12:34"), migration 0008. */
+  spoken_at: Generated<string | null>;
   status: ClaimStatus;
   priority: Generated<Priority>;
   workflow_id: string | null;

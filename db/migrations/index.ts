@@ -4,6 +4,7 @@ import * as m0004 from './0004-webhooks.ts';
 import * as m0005 from './0005-claims-text-search.ts';
 import * as m0006 from './0006-web-sessions.ts';
 import * as m0007 from './0007-idempotency-keys.ts';
+import * as m0008 from './0008-article-kind.ts';
 import * as m0009 from './0009-rate-limits-and-webhook-secret-encryption.ts';
 import * as m0010 from './0010-article-extraction-status.ts';
 import * as m0013 from './0013-queue-order-index.ts';
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0005-claims-text-search': m0005,
   '0006-web-sessions': m0006,
   '0007-idempotency-keys': m0007,
+  '0008-article-kind': m0008,
   '0009-rate-limits-and-webhook-secret-encryption': m0009,
   '0010-article-extraction-status': m0010,
   '0013-queue-order-index': m0013,

@@ -31,6 +31,7 @@ export const articleSchema = z
     url: z.string().nullable(),
     publisher: z.string().nullable(),
     publishedAt: iso.nullable(),
+    kind: z.enum(['news', 'transcript']).describe('news article or transcript of speech (SPEAKER: turns); decides how claims are extracted and which threshold applies'),
     workflowId: z.string().nullable(),
     createdAt: iso,
     /** pending until the claims are extracted; failed (with failureReason) when extraction was refused or timed out. */
@@ -49,6 +50,7 @@ export const claimSchema = z
     claimant: z.string().nullable(),
     kind: z.string(),
     score: z.number(),
+    timestamp: z.string().nullable().describe('transcripts: the last bracketed timestamp before the claim ("00:12:34"); null otherwise'),
     features: z.array(z.string()).describe('why the extractor scored the claim as it did: the signals it found (percentage, attribution, superlative…); empty for a claim entered by hand'),
     status: z.enum(CLAIM_STATUSES),
     priority: z.enum(PRIORITIES),
@@ -138,7 +140,7 @@ export function page<T extends z.ZodType>(item: T) {
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toArticle(r: ArticleRow): z.infer<typeof articleSchema> {
-  return { id: r.id, title: r.title, body: r.body, url: r.url, publisher: r.publisher, publishedAt: isoOrNull(r.published_at), workflowId: r.workflow_id, createdAt: r.created_at.toISOString(), status: r.status, failureReason: r.failure_reason };
+  return { id: r.id, title: r.title, body: r.body, url: r.url, publisher: r.publisher, publishedAt: isoOrNull(r.published_at), kind: r.kind, workflowId: r.workflow_id, createdAt: r.created_at.toISOString(), status: r.status, failureReason: r.failure_reason };
 }
 
 export function toClaim(r: ClaimRow): z.infer<typeof claimSchema> {
@@ -151,6 +153,7 @@ export function toClaim(r: ClaimRow): z.infer<typeof claimSchema> {
     claimant: r.claimant,
     kind: r.kind,
     score: r.score,
+    timestamp: r.spoken_at,
     features: r.features,
     status: r.status,
     priority: r.priority,

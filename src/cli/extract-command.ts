@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { extractClaims, ExtractionInputError, MAX_INPUT_BYTES } from '../extraction/index.ts';
-import type { ExtractedClaim } from '../extraction/index.ts';
+import type { ExtractedClaim, KindOption } from '../extraction/index.ts';
 
 export interface ExtractCommandOptions {
   json: boolean;
   threshold?: number;
+  /** news, transcript or auto (default): how the text is read. */
+  kind?: KindOption;
 }
 
 export interface ExtractCommandIo {
@@ -28,7 +30,7 @@ function oneLine(s: string): string {
 
 function formatClaim(claim: ExtractedClaim, index: number): string {
   const lines = [
-    `${index + 1}. [${claim.score.toFixed(2)}] ${claim.kind}${claim.claimant ? ` — ${claim.claimant}` : ''} (chars ${claim.start}-${claim.end})`,
+    `${index + 1}. [${claim.score.toFixed(2)}] ${claim.kind}${claim.claimant ? ` — ${claim.claimant}` : ''}${claim.timestamp ? ` at ${claim.timestamp}` : ''} (chars ${claim.start}-${claim.end})`,
     `   ${oneLine(claim.text)}`,
   ];
   if (claim.quantities.length > 0) {
@@ -44,7 +46,7 @@ export function formatClaimsText(claims: ExtractedClaim[]): string {
   return `${claims.length} check-worthy claim${claims.length === 1 ? '' : 's'}:\n\n${claims.map(formatClaim).join('\n\n')}\n`;
 }
 
-/** `claimdesk extract FILE|- [--json] [--threshold N]`: prints the claims found in an article. */
+/** `claimdesk extract FILE|- [--json] [--threshold N] [--kind news|transcript|auto]`: prints the claims found in an article. */
 export async function runExtract(file: string, opts: ExtractCommandOptions, io: ExtractCommandIo): Promise<number> {
   const label = file === '-' ? 'standard input' : file;
   if (opts.threshold !== undefined && !(Number.isFinite(opts.threshold) && opts.threshold >= 0 && opts.threshold <= 1)) {
@@ -85,7 +87,7 @@ export async function runExtract(file: string, opts: ExtractCommandOptions, io: 
 
   let claims: ExtractedClaim[];
   try {
-    claims = extractClaims(text, opts.threshold === undefined ? {} : { threshold: opts.threshold });
+    claims = extractClaims(text, { kind: opts.kind ?? 'auto', ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }) });
   } catch (err) {
     if (err instanceof ExtractionInputError) {
       io.stderr(`extract: ${label}: ${err.message}\n`);

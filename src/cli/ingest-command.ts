@@ -8,6 +8,8 @@ export interface IngestOptions {
   publisher?: string;
   publishedAt?: string;
   json?: boolean;
+  /** news, transcript or auto (the API's default). */
+  kind?: 'news' | 'transcript' | 'auto';
   /** Base URL of the running API (CLAIMDESK_API_URL, else http://localhost:PORT). */
   apiUrl: string;
   token: string | undefined;
@@ -75,6 +77,7 @@ export async function runIngest(file: string, opts: IngestOptions, io: IngestIo)
     ...(opts.url ? { url: opts.url } : {}),
     ...(opts.publisher ? { publisher: opts.publisher } : {}),
     ...(opts.publishedAt ? { publishedAt: opts.publishedAt } : {}),
+    ...(opts.kind && opts.kind !== 'auto' ? { kind: opts.kind } : {}),
   };
 
   const endpoint = `${opts.apiUrl.replace(/\/+$/, '')}/api/articles`;

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { KindOption } from '../extraction/transcript.ts';
 import type { Db } from '../../db/index.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
@@ -85,15 +86,16 @@ program
   .description('print the check-worthy claims found in an article (FILE, or - for stdin); needs no services')
   .argument('<file>', 'article text file, or - for stdin')
   .option('--json', 'print a JSON array (the shape in API.md)')
+  .addOption(new Option('--kind <kind>', 'news, transcript (SPEAKER: turns) or auto').choices(['news', 'transcript', 'auto']).default('auto'))
   .addOption(new Option('--threshold <n>', 'check-worthiness threshold, 0..1').argParser((v) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--threshold must be a number from 0 to 1, got "${v}"`);
     return n;
   }))
-  .action((file: string, opts: { json?: boolean; threshold?: number }) =>
+  .action((file: string, opts: { json?: boolean; threshold?: number; kind: KindOption }) =>
     run(async () => {
       const { runExtract } = await import('./extract-command.ts');
-      return runExtract(file, { json: opts.json ?? false, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) }, terminalIo);
+      return runExtract(file, { json: opts.json ?? false, kind: opts.kind, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) }, terminalIo);
     }),
   );
 
@@ -108,7 +110,8 @@ program
   .option('--publisher <name>', 'who published it')
   .option('--published-at <iso>', 'when it was published (ISO 8601)')
   .option('--json', 'print the API response as JSON')
-  .action((file: string, opts: { title?: string; url?: string; publisher?: string; publishedAt?: string; json?: boolean }) =>
+  .addOption(new Option('--kind <kind>', 'news, transcript (SPEAKER: turns) or auto').choices(['news', 'transcript', 'auto']).default('auto'))
+  .action((file: string, opts: { title?: string; url?: string; publisher?: string; publishedAt?: string; json?: boolean; kind: KindOption }) =>
     run(async () => {
       const config = loadConfig();
       const { runIngest } = await import('./ingest-command.ts');

@@ -63,6 +63,7 @@ class Lifecycle {
 export function activitySettings(config: Config): ActivitySettings {
   return {
     extractionThreshold: config.EXTRACTION_THRESHOLD,
+    extractionThresholdTranscript: config.EXTRACTION_THRESHOLD_TRANSCRIPT,
     extraction: { threads: config.EXTRACTION_THREADS, deadlineMs: config.EXTRACTION_DEADLINE_MS },
     factCheck: { apiKey: config.FACTCHECK_API_KEY ?? null, url: config.FACTCHECK_API_URL, timeoutMs: config.FACTCHECK_TIMEOUT_MS },
     publisher: { name: config.PUBLISHER_NAME, url: config.PUBLISHER_URL },

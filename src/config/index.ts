@@ -71,6 +71,7 @@ export const configSchema = z.object({
   CLAIMDESK_API_URL: optionalUrl(['http:', 'https:']),
   CLAIMDESK_TOKEN: z.string().min(1).optional(),
   EXTRACTION_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  EXTRACTION_THRESHOLD_TRANSCRIPT: z.coerce.number().min(0).max(1).default(0.5),
   // Extraction runs on this many worker threads; an article still extracting after EXTRACTION_DEADLINE_MS fails.
   EXTRACTION_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   EXTRACTION_DEADLINE_MS: z.coerce.number().int().min(1).max(600_000).default(20_000),

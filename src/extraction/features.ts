@@ -13,6 +13,8 @@ export interface SentenceContext {
   /** True for the first block of the document: usually the headline. */
   firstBlock: boolean;
   hasClaimant: boolean;
+  /** A sentence of a transcript turn: the article-layout disqualifiers (headline, byline, caption...) do not apply. */
+  speech?: boolean;
 }
 
 export interface Scored {
@@ -67,16 +69,20 @@ export function describeBlock(blockText: string): BlockFacts {
   return { caption, explicitCaption: caption && (/(?:photograph|photo|picture|image)\s*:|getty|\/reuters|\/afp|credit:/i.test(block) || /^(?:photo|pictured|caption)\b/i.test(block)) };
 }
 
+const QUESTION_END = /\?["”’']?$/;
+const QUESTION_START = /^(?:who|what|why|how|when|where|which|is|are|do|does|did|can|could|should|would|will)\b[^.]*\?/i;
+
 /** Reasons a sentence can never be a claim whatever else it contains. */
 function disqualifier(ctx: SentenceContext): Disqualifier | null {
   const text = ctx.text.trim();
+  if (ctx.speech) return QUESTION_END.test(text) || QUESTION_START.test(text) ? 'question' : null;
   if (ctx.block.caption && (ctx.sentence.unterminatedBlock || ctx.block.explicitCaption)) return 'caption';
   if (FURNITURE.test(text) && (wordCount(text) <= 12 || ctx.sentence.unterminatedBlock)) return 'site_furniture';
   if (CALL_TO_ACTION.test(text) && ctx.sentence.indexInBlock === 0) return 'call_to_action';
   if (ctx.sentence.unterminatedBlock && BYLINE.test(text)) return 'byline';
   if (ctx.sentence.unterminatedBlock && DATELINE.test(text) && wordCount(text) <= 8) return 'dateline';
   if (ctx.sentence.unterminatedBlock && (ctx.firstBlock || wordCount(text) <= 22)) return 'headline';
-  if (/\?["”’']?$/.test(text) || /^(?:who|what|why|how|when|where|which|is|are|do|does|did|can|could|should|would|will)\b[^.]*\?/i.test(text)) return 'question';
+  if (QUESTION_END.test(text) || QUESTION_START.test(text)) return 'question';
   return null;
 }
 

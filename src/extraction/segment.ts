@@ -29,7 +29,7 @@ function getNlp(): WinkMethods {
   return nlp;
 }
 
-interface Block {
+export interface Block {
   start: number;
   end: number;
 }
@@ -147,10 +147,9 @@ function segmentBlock(text: string, block: Block, blockIndex: number, out: Sente
   }
 }
 
-/** Sentences in text order, each span trimmed and non-overlapping. */
-export function segmentSentences(text: string): Sentence[] {
+/** Sentences in text order, each span trimmed and non-overlapping; `blocks` default to the article's lines and paragraphs. */
+export function segmentSentences(text: string, blocks: Block[] = splitBlocks(text)): Sentence[] {
   const out: Sentence[] = [];
-  const blocks = splitBlocks(text);
   for (let i = 0; i < blocks.length; i++) {
     const block = blocks[i];
     if (block) segmentBlock(text, block, i, out);

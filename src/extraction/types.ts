@@ -1,3 +1,6 @@
+import type { KindOption } from './transcript.ts';
+import type { CheckworthinessModel } from './model.ts';
+
 export interface Quantity {
   text: string;
   /**
@@ -27,10 +30,17 @@ export interface ExtractedClaim {
   claimant: string | null;
   quantities: Quantity[];
   checks: ArithmeticCheck[];
+  /** Why it scored as it did: rule features, then the model's strongest terms ("model+: …" raised it, "model-: …" lowered it). */
   features: string[];
+  /** Transcripts only: the last bracketed timestamp ("00:12:34") before the sentence, or null when there is none. */
+  timestamp?: string | null;
 }
 
 export interface ExtractOptions {
+  /** 'news' (an article), 'transcript' (SPEAKER: turns) or 'auto' (the default: a transcript when it reads as one). */
+  kind?: KindOption;
+  /** The learned model; null scores by the rules alone; default the committed model. */
+  model?: CheckworthinessModel | null;
   /** Minimum check-worthiness score for a sentence to count as a claim; default 0.5. */
   threshold?: number;
   /** Also return sentences under the threshold, for storage with status 'extracted'. */

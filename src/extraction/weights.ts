@@ -35,7 +35,15 @@ export const WEIGHTS: Record<string, number> = {
 export const DISQUALIFIERS = ['caption', 'site_furniture', 'call_to_action', 'byline', 'dateline', 'headline', 'question'] as const;
 export type Disqualifier = (typeof DISQUALIFIERS)[number];
 
-/** True for a signal that pulls a score down: a negative weight or a disqualifier. */
+/**
+ * The learned model's strongest terms for a sentence are listed among its features with these prefixes:
+ * "model+: we've cut" pushed the score up, "model-: i think" pulled it down.
+ */
+export const MODEL_RAISED = 'model+: ';
+export const MODEL_LOWERED = 'model-: ';
+
+/** True for a signal that pulls a score down: a negative weight, a disqualifier or a model term that lowered it. */
 export function lowersScore(feature: string): boolean {
+  if (feature.startsWith(MODEL_LOWERED)) return true;
   return (WEIGHTS[feature] ?? 0) < 0 || (DISQUALIFIERS as readonly string[]).includes(feature);
 }

@@ -118,6 +118,41 @@ describe('admin routes', () => {
     expect(nul.statusCode).toBe(400);
     expect(nul.json().errors[0].field).toBe('body');
   });
+
+  it('reads a transcript as one (auto-detected or told), stores its kind, and names a bad kind in a 400', async () => {
+    const tag = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const body = [
+      '[00:00:05] MODERATOR: Good evening and welcome to the debate.',
+      `[00:00:12] SEN. WARREN: We have cut the deficit in half since 2020 in ${tag}.`,
+      '(APPLAUSE)',
+      'GOV. SMITH: He voted against the infrastructure bill three times.',
+      'MODERATOR: Thank you both.',
+      '',
+    ].join('\n');
+    const res = await h.req({ method: 'POST', url: '/api/articles/preview', token: h.tokens.fact_checker, payload: { body } });
+    expect(res.statusCode, res.body).toBe(200);
+    const preview = res.json<{ kind: string; threshold: number; claims: { text: string; start: number; end: number; claimant: string | null; timestamp?: string | null }[] }>();
+    expect(preview.kind).toBe('transcript');
+    expect(preview.threshold).toBe(h.config.EXTRACTION_THRESHOLD_TRANSCRIPT);
+    const deficit = preview.claims.find((c) => c.text.includes(tag));
+    expect(deficit).toMatchObject({ claimant: 'SEN. WARREN', timestamp: '00:00:12' });
+    for (const c of preview.claims) expect(body.slice(c.start, c.end)).toBe(c.text);
+    expect(preview.claims.some((c) => c.text.includes('APPLAUSE'))).toBe(false);
+
+    const bad = await h.req({ method: 'POST', url: '/api/articles/preview', token: h.tokens.fact_checker, payload: { body, kind: 'podcast' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].field).toBe('kind');
+    const badSubmit = await h.req({ method: 'POST', url: '/api/articles', token: h.tokens.fact_checker, payload: { title: tag, body, kind: 'podcast' } });
+    expect(badSubmit.statusCode).toBe(400);
+    expect(badSubmit.json().errors[0].field).toBe('kind');
+
+    const submitted = await h.req({ method: 'POST', url: '/api/articles', token: h.tokens.fact_checker, payload: { title: `Debate ${tag}`, body } });
+    expect(submitted.statusCode, submitted.body).toBe(202);
+    expect(submitted.json().article.kind).toBe('transcript');
+    // Told it is news, the same words are read as news.
+    const asNews = await h.req({ method: 'POST', url: '/api/articles/preview', token: h.tokens.fact_checker, payload: { body, kind: 'news' } });
+    expect(asNews.json().kind).toBe('news');
+  });
 });
 
 describe('evidence by people, queue filters and the dashboard additions', () => {

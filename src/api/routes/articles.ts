@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { getArticleByHash, findArticle, insertArticleIfNew, setArticleWorkflowId } from '../../../db/repositories/articles.ts';
 import { claimsOfArticle } from '../../../db/repositories/claims.ts';
 import { validateInput } from '../../extraction/errors.ts';
+import { resolveKind } from '../../extraction/transcript.ts';
 import { notFound } from '../errors.ts';
 import { articleSchema, claimSchema, idParam, toArticle, toClaim } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
@@ -14,6 +15,7 @@ export const articleInputSchema = z.object({
   url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
   publisher: z.string().trim().min(1).max(300).optional(),
   publishedAt: z.iso.datetime({ offset: true }).optional(),
+  kind: z.enum(['news', 'transcript', 'auto']).optional().describe('"auto" (the default) reads SPEAKER: turns as a transcript'),
 });
 
 /** Same words, same article: whitespace and Unicode normalisation do not make a new submission. */
@@ -48,6 +50,7 @@ export function articleRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
           publisher: input.publisher ?? null,
           published_at: input.publishedAt ?? null,
           content_hash: hash,
+          kind: resolveKind(input.body, input.kind ?? 'auto'),
           submitted_by: req.principal?.user.id ?? null,
         });
         const article = inserted ?? (await getArticleByHash(db, hash));

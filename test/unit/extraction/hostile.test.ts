@@ -13,7 +13,7 @@ describe('extraction finishes hostile input with exact spans', () => {
     it(`${input.name} (${input.why})`, () => {
       const text = input.make(input.testBytes ?? SIZE);
       expect(Buffer.byteLength(text, 'utf8')).toBeLessThanOrEqual(MAX_INPUT_BYTES);
-      const claims = extractClaims(text, { includeBelowThreshold: true });
+      const claims = extractClaims(text, { includeBelowThreshold: true, kind: input.kind ?? 'auto' });
       for (const c of claims) {
         expect(c.start).toBeGreaterThanOrEqual(0);
         expect(c.end).toBeLessThanOrEqual(text.length);

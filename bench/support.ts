@@ -18,7 +18,7 @@ import type { ClaimWorkflows } from '../src/claims-client/claim-workflows.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { freePort } from '../src/services/net.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
-import { connectionAnswers, ensureSearchAttributes, provisionTemporal } from '../src/services/temporal.ts';
+import { connectionAnswers, registerSearchAttributes, provisionTemporal } from '../src/services/temporal.ts';
 import { installRuntime } from '../src/worker/index.ts';
 
 export const benchLog = { info: (m: string) => console.log(`[bench] ${m}`), warn: (m: string) => console.warn(`[bench] ${m}`) };
@@ -58,7 +58,7 @@ export async function openBenchStack(server: 'dev' | 'postgres', address: string
   } else {
     if (!address) throw new Error('--server postgres needs --temporal-address host:port (the server `claimdesk stack` runs)');
     if (!(await connectionAnswers(address))) throw new Error(`no Temporal server answers at ${address}`);
-    await ensureSearchAttributes(address, 'default');
+    await registerSearchAttributes(address, 'default');
     temporal = { address, stop: async () => undefined };
   }
   const connection = await Connection.connect({ address: temporal.address });

@@ -12,7 +12,7 @@ import { portAnswers, waitFor } from './net.ts';
 import { ensureDatabase } from './postgres.ts';
 import type { ProgressLog } from './progress-log.ts';
 import { STACK } from './stack-settings.ts';
-import { connectionAnswers, ensureSearchAttributes, findGo, goBinDir } from './temporal.ts';
+import { connectionAnswers, registerSearchAttributes, findGo, goBinDir } from './temporal.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -262,7 +262,7 @@ export async function startTemporalServer(
       500,
     );
     await ensureNamespace(address, opts.namespace, opts.retentionDays);
-    await ensureSearchAttributes(address, opts.namespace);
+    await registerSearchAttributes(address, opts.namespace);
   } catch (err) {
     await stop();
     throw err;

@@ -31,7 +31,7 @@ describe('docker-compose.yml and claimdesk stack describe the same shape', () =>
     expect(compose.services['temporal-schema']?.environment?.DB).toBe(STACK.temporal.dbPlugin);
     expect(Number(compose.services.temporal?.environment?.NUM_HISTORY_SHARDS)).toBe(STACK.temporal.numHistoryShards);
     // Same frontend port, reached inside compose's network only (Temporal's port is not published: a trust boundary).
-    expect(compose['x-claimdesk-env']?.TEMPORAL_ADDRESS ?? compose.services.api?.environment?.TEMPORAL_ADDRESS).toBe(`temporal:${STACK.temporal.frontendPort}`);
+    expect(compose.services.api?.environment?.TEMPORAL_ADDRESS).toBe(`temporal:${STACK.temporal.frontendPort}`);
     expect(compose.services.temporal?.ports ?? []).toEqual([]);
   });
 

@@ -191,6 +191,15 @@ export interface WebhookDeliveriesTable {
   attempted_at: Generated<Date>;
 }
 
+/** A claim whose workflow met a read-model write Postgres refuses for good (see migration 0011). */
+export interface StuckClaimsTable {
+  claim_id: RefId;
+  workflow_id: string;
+  step: string;
+  reason: string;
+  stuck_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -205,6 +214,7 @@ export interface Database {
   claim_events: ClaimEventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  stuck_claims: StuckClaimsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

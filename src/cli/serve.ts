@@ -94,7 +94,7 @@ async function startWorker(config: Config, log: Logger, db: Db, address: string,
 }
 
 async function startApi(config: Config, log: Logger, db: Db, databaseUrl: string, client: Client, life: Lifecycle, demo: DemoMode | null = null): Promise<FastifyInstance> {
-  const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE });
+  const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE, db, updateDeadlineMs: config.UPDATE_DEADLINE_MS });
   const app = await buildApp({ db, temporal: client, claimWorkflows, config, log, databaseUrl, options: { demo } });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });

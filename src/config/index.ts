@@ -60,6 +60,8 @@ export const configSchema = z.object({
   // The worker's Temporal SDK metrics (Prometheus); 0 turns them off.
   WORKER_METRICS_PORT: port(9464),
   SHUTDOWN_GRACE_MS: duration.default(10_000),
+  // How long an API request waits for a claim workflow's Update before answering 503 with Retry-After.
+  UPDATE_DEADLINE_MS: duration.default(15_000),
 });
 
 type ParsedEnv = z.infer<typeof configSchema>;

@@ -37,7 +37,7 @@ export async function openApiHarness(opts: { worker?: boolean; config?: Record<s
   const env = await openTestEnv();
   const taskQueue = uniqueTaskQueue('api');
   const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
-  const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, policy: opts.policy ?? TEST_POLICY });
+  const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, policy: opts.policy ?? TEST_POLICY, db: env.db });
   const config = loadConfig({ PUBLISHER_NAME: 'Test Desk', PUBLISHER_URL: 'https://factcheck.example.org', ...opts.config });
   const app = await buildApp({
     db: env.db,

@@ -88,7 +88,7 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
   const app: FastifyInstance = await buildApp({
     db: scratch.db,
     temporal: client,
-    claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY }),
+    claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY, db: scratch.db }),
     config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }),
     log: testLogger,
     databaseUrl: scratch.url,

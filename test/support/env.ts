@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { TEST_ACTIVITY_SETTINGS } from './activity-settings.ts';
-import { createWorker, installRuntime } from '../../src/worker/index.ts';
+import { createWorker, installRuntime, type WorkerGroup, type WorkerOptions } from '../../src/worker/index.ts';
 import { testLogger } from './error-logs.ts';
 import { fileDatabaseUrl } from './test-database.ts';
 
@@ -45,9 +44,15 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function startTestWorker(env: TestEnv, taskQueue: string, deps: Partial<ActivityDeps> = {}): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+export async function startTestWorker(
+  env: TestEnv,
+  taskQueue: string,
+  deps: Partial<ActivityDeps> = {},
+  slots: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentOutboundActivities'> = {},
+): Promise<{ worker: WorkerGroup; stop: () => Promise<void> }> {
   installRuntime(testLogger, 0);
   const { worker, connection } = await createWorker({
+    ...slots,
     address: env.temporalAddress,
     namespace: 'default',
     taskQueue,

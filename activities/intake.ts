@@ -2,14 +2,16 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ExtractionInputError } from '../src/extraction/index.ts';
 import { findArticle, markArticleExtracted, markArticleFailed, setArticleWorkflowId } from '../db/repositories/articles.ts';
 import { insertExtractedClaim, updateClaim } from '../db/repositories/claims.ts';
-import { appendEvent } from '../db/repositories/events.ts';
+import { appendEvent, claimsEverStarted } from '../db/repositories/events.ts';
 import { claimFingerprint } from '../src/domain/fingerprint.ts';
 import { ExtractionTimeoutError, sharedExtractionPool, type ExtractionPool } from '../src/extraction/pool.ts';
 import { DEFAULT_EXTRACTION_SETTINGS, type ActivityDeps } from './deps.ts';
 
 export interface ExtractAndSaveResult {
-  /** Check-worthy claims, in text order: each gets a claim workflow. */
+  /** Check-worthy claims, in text order. */
   claimIds: string[];
+  /** Of those, the claims never started (no run began, no verdict): only these get a claim workflow. */
+  toStart: string[];
   /** Claims stored under the threshold (status 'extracted', no workflow). */
   belowThreshold: number;
 }
@@ -84,8 +86,11 @@ export function createIntakeActivities(deps: ActivityDeps) {
           }
           claimIds.push(row.id);
         }
-        log.info({ claims: claimIds.length, belowThreshold }, 'claims extracted and saved');
-        return { claimIds, belowThreshold };
+        // The same article again after its workflows were purged from Temporal must not restart claims it began.
+        const started = await claimsEverStarted(trx, claimIds);
+        const toStart = claimIds.filter((id) => !started.has(id));
+        log.info({ claims: claimIds.length, toStart: toStart.length, belowThreshold }, 'claims extracted and saved');
+        return { claimIds, toStart, belowThreshold };
       });
     },
   };

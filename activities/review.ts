@@ -1,8 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../src/logging/logger.ts';
 import { claimStatus, findClaimChecks, lockClaim, updateClaim } from '../db/repositories/claims.ts';
-import { appendEvent, notifyClaimChange } from '../db/repositories/events.ts';
+import { appendEvent, notifyClaimChange, otherRunBegan } from '../db/repositories/events.ts';
 import { allocateTaskId, extendLease, insertTaskIfNew, setTaskState } from '../db/repositories/tasks.ts';
+import { clearClaimStuck, markClaimStuck } from '../db/repositories/stuck-claims.ts';
 import { latestVerdictRef, recordVerdict, verdictIdOfVersion } from '../db/repositories/verdicts.ts';
 import type { Rating } from '../src/domain/ratings.ts';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
@@ -84,7 +85,49 @@ export interface BeginRunResult {
   latestVerdict: { id: string; version: number } | null;
 }
 
+export interface StuckInput {
+  claimId: string;
+  workflowId: string;
+  /** One per stuck episode, so a retried attempt appends one event. */
+  key: string;
+  step: string;
+  reason: string;
+  at: number;
+}
+
 class AlreadyApplied extends Error {}
+
+/** The ApplicationFailure type of beginRun refusing a second initial run of a claim. */
+export const ALREADY_STARTED = 'already_started';
+
+/** The ApplicationFailure type of a write Postgres refuses for good; the workflow marks the claim stuck on it. */
+export const READ_MODEL_REJECTED = 'read_model_rejected';
+
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): the same write will be refused
+ * again however often it is retried (code and schema have drifted apart), so retrying forever would only wedge the
+ * claim. Everything else (connection loss, serialization failures, timeouts) stays retryable.
+ */
+export function isPermanentPgError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/** Runs a read-model write; a permanent Postgres refusal becomes a non-retryable failure naming the SQLSTATE. */
+async function refusedForGood<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!isPermanentPgError(err)) throw err;
+    const detail = (err as { detail?: unknown }).detail;
+    throw ApplicationFailure.create({
+      type: READ_MODEL_REJECTED,
+      message: `Postgres refused ${what}: ${err.message} (SQLSTATE ${err.code})`,
+      nonRetryable: true,
+      details: [{ sqlState: err.code, detail: typeof detail === 'string' ? detail : null }],
+    });
+  }
+}
 
 const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
@@ -114,12 +157,22 @@ export function createReviewActivities(deps: ActivityDeps) {
 
     async beginRun(input: BeginRunInput): Promise<BeginRunResult> {
       const log = activityLog(deps, input.claimId);
-      return db.transaction().execute(async (trx) => {
+      return refusedForGood('the start of the run', () => db.transaction().execute(async (trx) => {
         const claim = await lockClaim(trx, input.claimId);
         if (!claim) throw ApplicationFailure.nonRetryable(`claim ${input.claimId} does not exist`, 'not_found');
         const latest = await latestVerdictRef(trx, input.claimId);
         if (input.mode === 'correction' && !latest) {
           throw ApplicationFailure.nonRetryable(`claim ${input.claimId} has no verdict to correct`, 'invalid_state');
+        }
+        // An initial run for a claim that has a verdict, or that another run chain began (its workflow since
+        // terminated, or deleted by retention, so Temporal let this one start): nothing to do, nothing written.
+        if (input.mode === 'initial' && (latest || (await otherRunBegan(trx, input.claimId, input.key)))) {
+          throw ApplicationFailure.create({
+            type: ALREADY_STARTED,
+            message: `claim ${input.claimId} was started before${latest ? ` and has verdict version ${latest.version}` : ''}: an initial run starts only once`,
+            nonRetryable: true,
+            details: [{ currentState: claim.status, latestVerdictId: latest?.id ?? null }],
+          });
         }
         const inserted = await appendEvent(trx, {
           claim_id: input.claimId,
@@ -137,7 +190,7 @@ export function createReviewActivities(deps: ActivityDeps) {
           log.info({ mode: input.mode }, 'claim workflow run begun');
         }
         return { priority: claim.priority, latestVerdict: latest ? { id: latest.id, version: latest.version } : null };
-      });
+      }));
     },
 
     /**
@@ -145,7 +198,7 @@ export function createReviewActivities(deps: ActivityDeps) {
      * entered by hand gets its quantities and arithmetic checked here.
      */
     async runAutomatedChecks(input: { claimId: string; key: string; at: number }): Promise<unknown[]> {
-      return db.transaction().execute(async (trx) => {
+      return refusedForGood('the automated checks', () => db.transaction().execute(async (trx) => {
         const claim = await findClaimChecks(trx, input.claimId);
         if (!claim) throw ApplicationFailure.nonRetryable(`claim ${input.claimId} does not exist`, 'not_found');
         let checks = claim.checks;
@@ -157,7 +210,7 @@ export function createReviewActivities(deps: ActivityDeps) {
         }
         await appendEvent(trx, { claim_id: input.claimId, at: new Date(input.at), actor: 'system', type: 'automated_checks', payload: JSON.stringify({ checks }), idempotency_key: input.key });
         return checks;
-      });
+      }));
     },
 
     /**
@@ -167,11 +220,11 @@ export function createReviewActivities(deps: ActivityDeps) {
      * shortens a newer lease nor touches a task that was released, completed or taken by someone else.
      */
     async renewTaskLease(input: LeaseRenewalInput): Promise<{ applied: boolean }> {
-      return db.transaction().execute(async (trx) => {
+      return refusedForGood('the lease renewal', () => db.transaction().execute(async (trx) => {
         const applied = await extendLease(trx, { claimId: input.claimId, taskId: input.taskId, holder: input.holder, leaseExpiresAt: new Date(input.leaseExpiresAt) });
         if (applied) await notifyClaimChange(trx, { claimId: input.claimId, taskId: input.taskId, type: 'lease_renewed', status: input.status });
         return { applied };
-      });
+      }));
     },
 
     async applyTransition(input: TransitionInput): Promise<TransitionResult> {
@@ -222,6 +275,8 @@ export function createReviewActivities(deps: ActivityDeps) {
           const event = await appendEvent(trx, { claim_id: input.claimId, at: new Date(input.at), actor: input.event.actor, type: input.event.type, payload: JSON.stringify(payload), idempotency_key: input.key });
           // Another attempt of this same transition committed first: undo ours so a late attempt never overwrites newer state.
           if (event === undefined) throw new AlreadyApplied();
+          // A claim marked stuck moves again: this transition committed.
+          if (await clearClaimStuck(trx, input.claimId)) log.info({ type: input.event.type }, 'stuck claim moving again');
           const status = await claimStatus(trx, input.claimId);
           await notifyClaimChange(trx, {
             claimId: input.claimId,
@@ -234,10 +289,34 @@ export function createReviewActivities(deps: ActivityDeps) {
           return { verdictId };
         });
       } catch (err) {
+        if (isPermanentPgError(err)) return refusedForGood(`the ${input.event.type} write`, () => Promise.reject(err));
         if (!(err instanceof AlreadyApplied)) throw err;
         const verdictId = input.verdict ? await verdictIdOfVersion(db, input.claimId, input.verdict.version) : undefined;
         log.info({ type: input.event.type }, 'claim transition already applied');
         return { verdictId: verdictId ?? null };
+      }
+    },
+
+    /**
+     * Records that the claim's workflow met a write Postgres refuses for good: a stuck_claims row for the dashboard,
+     * a claim_stuck event and a notification. When even the event is refused (the drift is in claim_events), the
+     * row alone is kept; when that is refused too the failure goes back to the workflow, which carries on without it.
+     */
+    async markClaimStuck(input: StuckInput): Promise<{ recorded: 'event' | 'row' }> {
+      const log = activityLog(deps, input.claimId);
+      log.warn({ step: input.step, reason: input.reason }, 'claim stuck: a read-model write is refused for good');
+      const mark = { claimId: input.claimId, workflowId: input.workflowId, step: input.step, reason: input.reason, at: new Date(input.at) };
+      try {
+        await db.transaction().execute(async (trx) => {
+          await markClaimStuck(trx, mark);
+          const event = await appendEvent(trx, { claim_id: input.claimId, at: new Date(input.at), actor: 'system', type: 'claim_stuck', payload: JSON.stringify({ step: input.step, reason: input.reason }), idempotency_key: input.key });
+          if (event !== undefined) await notifyClaimChange(trx, { claimId: input.claimId, type: 'claim_stuck', status: await claimStatus(trx, input.claimId) });
+        });
+        return { recorded: 'event' };
+      } catch (err) {
+        if (!isPermanentPgError(err)) throw err;
+        await refusedForGood('the stuck mark', () => markClaimStuck(db, mark));
+        return { recorded: 'row' };
       }
     },
   };

@@ -203,6 +203,15 @@ export interface WebhookDeliveriesTable {
   attempted_at: Generated<Date>;
 }
 
+/** A claim whose workflow met a read-model write Postgres refuses for good (see migration 0011). */
+export interface StuckClaimsTable {
+  claim_id: RefId;
+  workflow_id: string;
+  step: string;
+  reason: string;
+  stuck_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -218,6 +227,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   rate_limits: RateLimitsTable;
+  stuck_claims: StuckClaimsTable;
 }
 
 /** Fixed-window request counters shared by every API process. */

@@ -18,10 +18,14 @@ const { extractAndSaveClaims } = proxyActivities<IntakeActivities>({
 export async function articleIntakeWorkflow(input: ArticleIntakeInput): Promise<ArticleIntakeResult> {
   upsertSearchAttributes([{ key: articleIdKey, value: input.articleId }]);
   const policy = input.policy ?? DEFAULT_REVIEW_POLICY;
-  const { claimIds } = await extractAndSaveClaims({ articleId: input.articleId });
+  const saved = await extractAndSaveClaims({ articleId: input.articleId });
+  const claimIds = saved.claimIds;
+  // Only claims never started (Postgres says so, whatever Temporal still remembers); histories recorded before
+  // the activity answered toStart started every claim.
+  const toStart = (saved as Partial<typeof saved>).toStart ?? claimIds;
   const taskQueue = workflowInfo().taskQueue;
   const outcomes = await Promise.all(
-    claimIds.map(async (claimId) => {
+    toStart.map(async (claimId) => {
       try {
         await startChild(claimVerificationWorkflow, {
           workflowId: claimWorkflowId(claimId),

@@ -7,11 +7,14 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  type ActivityOptions,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -20,7 +23,8 @@ import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@te
 import type { EvidenceActivities } from '../activities/evidence.ts';
 import type { ReviewActivities } from '../activities/review.ts';
 import type { ReviewPolicy } from '../src/domain/review.ts';
-import { assigneeKey, claimIdKey, claimStatusKey, priorityKey } from '../src/domain/search-attributes.ts';
+import { assigneeKey, claimIdKey, claimStatusKey, claimStuckKey, priorityKey } from '../src/domain/search-attributes.ts';
+import { outboundTaskQueue } from '../src/domain/task-queues.ts';
 import {
   ClaimRejection,
   approveAction,
@@ -58,6 +62,7 @@ import {
   submitVerdictUpdate,
   webhookWorkflowId,
   withdrawUpdate,
+  type AppliedUpdate,
   type ClaimLiveState,
   type ClaimWorkflowInput,
   type ClaimWorkflowResult,
@@ -75,7 +80,8 @@ const remoteWrites = proxyActivities<ReviewActivities>({ startToCloseTimeout: '1
 // The same writes as local activities: each is one marker in the history instead of an activity's three events plus
 // the workflow task that its completion wakes. Safe because every one of them may run twice: transitions, run starts
 // and automated checks carry an idempotency key, and a lease only ever moves forward for its holder. A worker that
-// dies mid-write loses the workflow task, and the next worker runs the write again.
+// dies mid-write loses the workflow task, and the next worker runs the write again. A write Postgres refuses for good
+// still fails at once (read_model_rejected is non-retryable), local or not.
 const localWrites = proxyLocalActivities<ReviewActivities>({ startToCloseTimeout: '10 seconds', retry: writeRetry });
 export const LOCAL_WRITES_PATCH = 'local-read-model-writes';
 export const PARALLEL_RESEARCH_PATCH = 'parallel-research';
@@ -89,6 +95,12 @@ const writes: Pick<ReviewActivities, 'beginRun' | 'applyTransition' | 'runAutoma
   runAutomatedChecks: (i) => writer().runAutomatedChecks(i),
   renewTaskLease: (i) => writer().renewTaskLease(i),
 };
+// Recording that a claim is stuck is best effort: a bounded number of attempts, so a failing record never holds up
+// the Update that is waiting to report the problem.
+const stuckMarks = proxyActivities<ReviewActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 5 },
+});
 const { allocateTaskId } = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
@@ -102,12 +114,13 @@ const library = proxyActivities<EvidenceStepActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 // An outside provider: a bounded number of attempts, and a bad key is not worth retrying at all.
-const factChecks = proxyActivities<EvidenceStepActivities>({
+const factCheckOptions: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
   // Short, so a cancellation gets through within a couple of seconds (the SDK sends heartbeats at 80% of this).
   heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
-});
+};
+const factChecks = proxyActivities<EvidenceStepActivities>(factCheckOptions);
 
 // The same lookups for runs that research in parallel: a cancellation (a withdrawal) resolves only once the attempt in
 // flight has stopped. With the writes local, the withdrawal's own write and the run's end can otherwise land in the
@@ -119,12 +132,7 @@ const libraryAwaitingCancel = proxyActivities<EvidenceStepActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
-const factChecksAwaitingCancel = proxyActivities<EvidenceStepActivities>({
-  startToCloseTimeout: '15 seconds',
-  heartbeatTimeout: '3 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['FactCheckAuthError'] },
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+const factCheckAwaitingCancelOptions: ActivityOptions = { ...factCheckOptions, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
 
 /** A refusal from the state machine becomes the typed, non-retryable failure the client maps to an HTTP problem. */
 function asFailure(err: unknown): unknown {
@@ -139,6 +147,33 @@ function rethrowAsFailure<T>(fn: () => T): T {
     throw asFailure(err);
   }
 }
+
+/** The activity's type for a write Postgres refuses for good (activities/review.ts READ_MODEL_REJECTED; types only cross into workflows). */
+const READ_MODEL_REJECTED = 'read_model_rejected';
+/** beginRun's refusal of a second initial run (activities/review.ts ALREADY_STARTED). */
+const ALREADY_STARTED = 'already_started';
+/** The failure type of an Update whose write the read model refused: the client maps it to "stuck" (HTTP 503). */
+export const CLAIM_STUCK = 'claim_stuck';
+/** How many recent Update results a run carries into the next one (continue-as-new) to answer retries. */
+const APPLIED_UPDATES_KEPT = 200;
+
+/**
+ * The request an Update id stands for: the client retries a request that failed as stuck under "<id>~<suffix>"
+ * (Temporal answers a reused id with its first outcome, the failure), and it is still the same request.
+ */
+const requestOf = (updateId: string): string => updateId.split('~', 1)[0] ?? updateId;
+
+function isRejectedWrite(err: unknown): err is ActivityFailure {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === READ_MODEL_REJECTED;
+}
+
+/** The state is plain data (it crosses continue-as-new as JSON): a deep copy to decide a transition on. */
+function draftOf(s: ClaimLiveState): ClaimLiveState {
+  return JSON.parse(JSON.stringify(s)) as ClaimLiveState;
+}
+
+/** A stuck timer retries after 1 s, 2 s, 4 s … up to an hour: never a tight loop, never given up. */
+const timerBackoffMs = (failures: number): number => Math.min(1000 * 2 ** Math.min(failures, 12), 3_600_000);
 
 function errorMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
@@ -155,6 +190,28 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   const policy: ReviewPolicy = input.policy;
   const mode = input.mode ?? 'initial';
   const s: ClaimLiveState = input.carried ?? initialState(input, info.workflowId);
+  // The lookup calls an outside service: on the outbound task queue (its own worker slots) in runs that began after
+  // that queue existed; histories from before scheduled it on the workflow's own queue.
+  const outboundFactChecks = proxyActivities<EvidenceStepActivities>({ ...factCheckOptions, taskQueue: outboundTaskQueue(info.taskQueue) });
+  const searchFactChecks = (i: { claimId: string }): Promise<unknown> => (patched('outbound-task-queue') ? outboundFactChecks : factChecks).searchFactChecks(i);
+  const outboundFactChecksAwaitingCancel = proxyActivities<EvidenceStepActivities>({ ...factCheckAwaitingCancelOptions, taskQueue: outboundTaskQueue(info.taskQueue) });
+  const factChecksAwaitingCancel = proxyActivities<EvidenceStepActivities>(factCheckAwaitingCancelOptions);
+  const searchFactChecksAwaitingCancel = (i: { claimId: string }): Promise<unknown> =>
+    (patched('outbound-task-queue') ? outboundFactChecksAwaitingCancel : factChecksAwaitingCancel).searchFactChecks(i);
+  // A transition is decided on a draft that becomes the state only once its write has committed: a refused write
+  // leaves the claim as it was. Histories recorded before this changed the state itself before the write (the main
+  // loop saw it at once): they keep doing so.
+  let stateAfterWrite: boolean | undefined;
+  const afterWrite = (): boolean => (stateAfterWrite ??= patched('state-after-write'));
+  const draft = (): ClaimLiveState => (afterWrite() ? draftOf(s) : s);
+  const commit = (d: ClaimLiveState): void => {
+    if (d !== s) Object.assign(s, d);
+  };
+  // The draft whose write is in flight. Postgres (and so every queue and SSE listener) may show its result before
+  // the activity's completion reaches this workflow: validators judge a new Update against it, so whoever acts on
+  // what they just saw is not refused. The handler judges again, in turn, against the committed state.
+  let inflight: ClaimLiveState | null = null;
+  const seen = (): ClaimLiveState => inflight ?? s;
 
   // Wakes the main loop whenever state changes, so timers are recomputed.
   let tick = 0;
@@ -177,6 +234,12 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
     });
   }
 
+  // Set when beginRun refuses this initial run (the claim was started before): no Update may act on it.
+  let refused: { status: ClaimWorkflowResult['status']; verdictId: string | null } | null = null;
+  const refuseIfNotBegun = (): void => {
+    if (refused) throw ApplicationFailure.create({ type: 'invalid_state', message: `claim ${s.claimId} was started by an earlier run: this run does not act on it`, nonRetryable: true, details: [{ holder: null, currentState: refused.status }] });
+  };
+
   // The evidence step in flight, so a withdrawal can cancel it instead of waiting out a provider's retries.
   let research: CancellationScope | null = null;
 
@@ -186,37 +249,115 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   const context = (): TransitionContext => ({ policy, now: Date.now(), keyPrefix: claimKeyPrefix() });
 
   let lastAttrs = '';
-  function syncSearchAttributes(): void {
-    const assignee = currentAssignee(s);
-    const next = JSON.stringify([s.status, s.priority, assignee]);
+  function syncSearchAttributes(state: ClaimLiveState = s): void {
+    const assignee = currentAssignee(state);
+    const next = JSON.stringify([state.status, state.priority, assignee]);
     if (next === lastAttrs) return;
     lastAttrs = next;
     upsertSearchAttributes([
-      { key: claimIdKey, value: s.claimId },
-      { key: claimStatusKey, value: s.status },
-      { key: priorityKey, value: s.priority },
+      { key: claimIdKey, value: state.claimId },
+      { key: claimStatusKey, value: state.status },
+      { key: priorityKey, value: state.priority },
       { key: assigneeKey, value: assignee },
     ]);
   }
 
-  /** Writes one transition (status, tasks, optional verdict, one event) and reflects it in search attributes. */
-  async function persist({ step, ...t }: ClaimWrite): Promise<void> {
-    s.seq += 1;
-    syncSearchAttributes();
-    const result = await writes.applyTransition({
-      ...t,
-      claimId: s.claimId,
-      workflowId: s.workflowId,
-      key: `${claimKeyPrefix()}:r${s.round}:${step}:${s.seq}`,
-      status: s.status,
-      priority: s.priority,
-      at: Date.now(),
-    });
-    if (t.verdict) s.verdictId = result.verdictId;
+  /**
+   * The read model refused a write for good: the claim is marked stuck (search attribute, stuck_claims row and event,
+   * counted by the claimdesk_claims_stuck metric) instead of retrying forever, and the state stays as it was.
+   */
+  async function markStuck(step: string, reason: string): Promise<void> {
+    const first = !s.stuck;
+    s.stuck = { step, reason, since: s.stuck?.since ?? Date.now(), timerFailures: s.stuck?.timerFailures ?? 0 };
+    if (first) upsertSearchAttributes([{ key: claimStuckKey, value: step }]);
+    try {
+      await stuckMarks.markClaimStuck({ claimId: s.claimId, workflowId: s.workflowId, key: `${claimKeyPrefix()}:stuck:r${s.round}:${s.seq}:${step}`, step, reason, at: Date.now() });
+    } catch {
+      // Even the record of it was refused: the search attribute and the live state still say so.
+    }
   }
 
-  function result(taskId: string | null): TaskActionResult {
-    return { claimId: s.claimId, status: s.status, taskId, verdictId: s.verdictId };
+  /** Runs a read-model write; a refusal for good marks the claim stuck and fails with CLAIM_STUCK. */
+  async function guardedWrite<T>(step: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRejectedWrite(err)) throw err;
+      await markStuck(step, errorMessage(err));
+      throw ApplicationFailure.create({
+        type: CLAIM_STUCK,
+        message: `claim ${s.claimId} is stuck: its ${step} could not be recorded (${errorMessage(err)}); an operator must repair the data or schema`,
+        nonRetryable: true,
+        details: [{ holder: null, currentState: s.status }],
+      });
+    }
+  }
+
+  /**
+   * Writes one transition of `state` (a draft, or the state itself) and reflects it in search attributes. The caller
+   * commits the draft only when this returns: a write that fails leaves the claim's state untouched.
+   */
+  async function persist(state: ClaimLiveState, { step, ...t }: ClaimWrite): Promise<void> {
+    state.seq += 1;
+    // Upserted with the write, as before (visibility lags the read model as little as possible); a write that fails
+    // puts back the attributes of the state that stands.
+    syncSearchAttributes(state);
+    let result;
+    try {
+      result = await guardedWrite(step, () =>
+        writes.applyTransition({
+          ...t,
+          claimId: state.claimId,
+          workflowId: state.workflowId,
+          key: `${claimKeyPrefix()}:r${state.round}:${step}:${state.seq}`,
+          status: state.status,
+          priority: state.priority,
+          at: Date.now(),
+        }),
+      );
+    } catch (err) {
+      if (state !== s) syncSearchAttributes(s);
+      throw err;
+    }
+    if (t.verdict) state.verdictId = result.verdictId;
+    // The write committed (and cleared any stuck_claims row in its transaction).
+    if (s.stuck) {
+      s.stuck = null;
+      state.stuck = null;
+      upsertSearchAttributes([{ key: claimStuckKey, value: null }]);
+    }
+  }
+
+  /** Decides a transition on a copy of the state, writes it, and makes it the state once the write committed. */
+  async function transition(decide: (draft: ClaimLiveState) => ClaimWrite): Promise<void> {
+    const next = draft();
+    const write = decide(next);
+    inflight = next;
+    try {
+      await persist(next, write);
+    } finally {
+      inflight = null;
+    }
+    commit(next);
+  }
+
+  function result(state: ClaimLiveState, taskId: string | null): TaskActionResult {
+    return { claimId: state.claimId, status: state.status, taskId, verdictId: state.verdictId };
+  }
+
+  /** The first result of an Update this claim already applied (in this run or one before continue-as-new). */
+  function appliedResult(updateId: string | undefined): TaskActionResult | undefined {
+    if (updateId === undefined) return undefined;
+    const id = requestOf(updateId);
+    return s.applied?.find((a) => a.id === id)?.result;
+  }
+
+  function remember(updateId: string | undefined, r: TaskActionResult): void {
+    if (updateId === undefined) return;
+    const id = requestOf(updateId);
+    const kept: AppliedUpdate[] = (s.applied ?? []).filter((a) => a.id !== id);
+    kept.push({ id, result: r });
+    s.applied = kept.slice(-APPLIED_UPDATES_KEPT);
   }
 
   // ---- handlers: every Update has the same shape, written once ----
@@ -231,25 +372,51 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   function handle<A extends object, V>(update: UpdateDefinition<TaskActionResult, [A]>, action: ClaimAction<A, V>, before?: () => void): void {
     setHandler(
       update,
-      (args) =>
-        exclusive(async () => {
-          const validated = rethrowAsFailure(() => action.validate(s, args));
+      (args) => {
+        const updateId = currentUpdateInfo()?.id;
+        return exclusive(async () => {
+          // The same Update again (a retry that reached a later run): its first result, nothing applied twice.
+          const earlier = appliedResult(updateId);
+          if (earlier) return earlier;
+          refuseIfNotBegun();
+          // Decided on a draft: the claim's state changes only once the write has committed.
+          const next = draft();
+          const validated = rethrowAsFailure(() => action.validate(next, args));
           before?.();
           const ctx = context();
-          const newTask = action.opensTask(s, validated, policy) ? { id: await allocateTaskId(), at: Date.now() } : null;
-          const decision = rethrowAsFailure(() => action.apply(s, validated, args, ctx, newTask));
-          if (decision.kind === 'renew') {
-            await writes.renewTaskLease({ claimId: s.claimId, ...decision.renewal, status: s.status });
-          } else {
-            await persist(decision.write);
+          const newTask = action.opensTask(next, validated, policy) ? { id: await allocateTaskId(), at: Date.now() } : null;
+          const decision = rethrowAsFailure(() => action.apply(next, validated, args, ctx, newTask));
+          inflight = next;
+          try {
+            if (decision.kind === 'renew') {
+              const renewal = decision.renewal;
+              await guardedWrite(`lease-${renewal.taskId}`, () => writes.renewTaskLease({ claimId: next.claimId, ...renewal, status: next.status }));
+            } else {
+              await persist(next, decision.write);
+            }
+          } finally {
+            inflight = null;
           }
-          return result(decision.taskId);
-        }),
+          commit(next);
+          const r = result(s, decision.taskId);
+          remember(updateId, r);
+          return r;
+        });
+      },
       {
-        // The signature is checked here only: a refused Update never reaches history, and replaying recorded histories
-        // (whose actors predate signing) runs handlers but not validators.
         validator: (args) => {
-          rethrowAsFailure(() => action.validate(s, args));
+          if (appliedResult(currentUpdateInfo()?.id)) return;
+          refuseIfNotBegun();
+          // Accepted when valid against the committed state or the one whose write is in flight (that write may
+          // still fail); the handler decides, in turn, against the state of that moment.
+          try {
+            action.validate(s, args);
+          } catch (err) {
+            if (!inflight) throw asFailure(err);
+            rethrowAsFailure(() => action.validate(seen(), args));
+          }
+          // The signature is checked here only: a refused Update never reaches history, and replaying recorded
+          // histories (whose actors predate signing) runs handlers but not validators.
           requireSignedActor(update.name, args);
         },
       },
@@ -271,11 +438,30 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
 
   async function fireTimers(): Promise<void> {
     const now = Date.now();
-    for (const t of s.tasks) {
+    for (let i = 0; i < s.tasks.length; i++) {
       // A release happens at the time of its own write (after earlier writes of this round), an escalation at the
-      // time the timer fired.
-      if (leaseExpired(t, now)) await persist(expireLease(s, t, context()));
-      if (escalationDue(t, policy, now)) await persist(escalate(s, t, { ...context(), now }));
+      // time the timer fired. Each is decided on a draft and kept only once written.
+      if (leaseExpired(s.tasks[i]!, now)) await transition((d) => expireLease(d, d.tasks[i]!, context()));
+      if (escalationDue(s.tasks[i]!, policy, now)) await transition((d) => escalate(d, d.tasks[i]!, { ...context(), now }));
+    }
+  }
+
+  // While a timer's write is refused, the next attempt waits (see timerBackoffMs) instead of firing in a tight loop.
+  let timersRetryAt = 0;
+  /** The timer path never fails the workflow: a refused (or otherwise failed) write marks the claim stuck and backs off. */
+  async function fireTimersSafely(): Promise<void> {
+    try {
+      await fireTimers();
+      timersRetryAt = 0;
+      if (s.stuck) s.stuck.timerFailures = 0;
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure && err.type === CLAIM_STUCK) && !(err instanceof ActivityFailure)) throw err;
+      // (A refused write has marked the claim already; any other activity failure is recorded here.)
+      if (!s.stuck) await markStuck('timers', errorMessage(err));
+      const stuck = s.stuck;
+      const failures = stuck ? stuck.timerFailures : 0;
+      if (stuck) stuck.timerFailures = failures + 1;
+      timersRetryAt = Date.now() + timerBackoffMs(failures);
     }
   }
 
@@ -287,24 +473,49 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       await exclusive(async () => {
         // A withdrawal can arrive with the start, before this step runs: then there is nothing to begin.
         if (isTerminal(s)) return;
-        const begun = await writes.beginRun({
-          claimId: s.claimId,
-          workflowId: s.workflowId,
-          key: `${s.workflowId}:${mode}:${info.firstExecutionRunId}:begin`,
-          mode,
-          correction: input.correction ? { reason: input.correction.reason, actor: input.correction.actor } : null,
-          at: Date.now(),
-        });
+        let begun;
+        try {
+          begun = await writes.beginRun({
+            claimId: s.claimId,
+            workflowId: s.workflowId,
+            key: `${s.workflowId}:${mode}:${info.firstExecutionRunId}:begin`,
+            mode,
+            correction: input.correction ? { reason: input.correction.reason, actor: input.correction.actor } : null,
+            at: Date.now(),
+          });
+        } catch (err) {
+          if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ALREADY_STARTED)) throw err;
+          const details = (err.cause.details?.[0] ?? {}) as { currentState?: unknown; latestVerdictId?: unknown };
+          refused = {
+            status: typeof details.currentState === 'string' ? (details.currentState as ClaimWorkflowResult['status']) : s.status,
+            verdictId: typeof details.latestVerdictId === 'string' ? details.latestVerdictId : null,
+          };
+          return;
+        }
         beginRun(s, mode, begun);
         syncSearchAttributes();
       });
+      // Postgres says this claim was started before (by a run Temporal no longer has): this run ends, having written nothing.
+      if (refused) return { claimId: s.claimId, status: refused.status, verdictId: refused.verdictId, version: null };
       if (mode === 'initial') {
         const steps: Array<[string, (i: { claimId: string }) => Promise<unknown>]> = [
           ['matchPriorVerdicts', library.matchPriorVerdicts],
           ['searchLibrary', library.searchLibrary],
-          ['searchFactChecks', factChecks.searchFactChecks],
+          ['searchFactChecks', searchFactChecks],
         ];
-        if (patched(PARALLEL_RESEARCH_PATCH) && !isTerminal(s)) {
+        /** A failed provider is recorded (only an audit row: when the read model refuses even that, the claim, marked stuck, goes on). */
+        const recordProviderFailure = async (name: string, err: unknown): Promise<void> => {
+          const message = errorMessage(err);
+          s.evidenceProviderFailures.push(`${name}: ${message}`);
+          await exclusive(async () => {
+            if (isTerminal(s)) return;
+            await transition(() => ({ step: `evidence-failed-${name}`, event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } })).catch((e: unknown) => {
+              if (!(e instanceof ApplicationFailure && e.type === CLAIM_STUCK)) throw e;
+            });
+          });
+        };
+        const parallel = patched(PARALLEL_RESEARCH_PATCH);
+        if (parallel && !isTerminal(seen())) {
           // The three lookups are independent: scheduled together, they take one workflow task instead of three,
           // and as long as the slowest instead of the sum. Failures are handled afterwards in the steps' order, so
           // the events they write come out the same whichever provider answered first.
@@ -315,7 +526,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
             const parallelSteps: Array<[string, (i: { claimId: string }) => Promise<unknown>]> = [
               ['matchPriorVerdicts', libraryAwaitingCancel.matchPriorVerdicts],
               ['searchLibrary', libraryAwaitingCancel.searchLibrary],
-              ['searchFactChecks', factChecksAwaitingCancel.searchFactChecks],
+              ['searchFactChecks', searchFactChecksAwaitingCancel],
             ];
             outcomes = await scope.run(() =>
               Promise.all(parallelSteps.map(([name, step]) => step({ claimId: s.claimId }).then(() => null, (err: unknown) => ({ name, err })))),
@@ -325,33 +536,26 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           }
           for (const outcome of outcomes) {
             if (!outcome) continue;
-            const { name, err } = outcome;
-            if (isTerminal(s)) break;
-            if (isCancellation(err)) throw err;
-            const message = errorMessage(err);
-            s.evidenceProviderFailures.push(`${name}: ${message}`);
-            await exclusive(async () => {
-              if (!isTerminal(s)) await persist({ step: `evidence-failed-${name}`, event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } });
-            });
+            // Withdrawn meanwhile: nothing more is written for this claim.
+            if (isTerminal(seen())) break;
+            if (isCancellation(outcome.err)) throw outcome.err;
+            await recordProviderFailure(outcome.name, outcome.err);
           }
         }
-        for (const [name, step] of patched(PARALLEL_RESEARCH_PATCH) ? [] : steps) {
-          if (isTerminal(s)) break;
+        for (const [name, step] of parallel ? [] : steps) {
+          // (seen(): a withdrawal whose write is still in flight has ended the research too.)
+          if (isTerminal(seen())) break;
           const scope = new CancellationScope();
           research = scope;
           try {
             await scope.run(() => step({ claimId: s.claimId }));
           } catch (err) {
             // Withdrawn meanwhile (the step cancelled, or failing late): nothing more is written for this claim.
-            if (isTerminal(s)) break;
+            if (isTerminal(seen())) break;
             // The workflow itself was cancelled: that is not a provider failure.
             if (isCancellation(err)) throw err;
             // Evidence helps the reviewer but is not required: a failed provider is recorded, the claim goes on.
-            const message = errorMessage(err);
-            s.evidenceProviderFailures.push(`${name}: ${message}`);
-            await exclusive(async () => {
-              if (!isTerminal(s)) await persist({ step: `evidence-failed-${name}`, event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } });
-            });
+            await recordProviderFailure(name, err);
           } finally {
             research = null;
           }
@@ -359,16 +563,34 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
         if (!isTerminal(s)) {
           await exclusive(async () => {
             if (isTerminal(s)) return;
-            s.checks = await writes.runAutomatedChecks({ claimId: s.claimId, key: `${claimKeyPrefix()}:checks`, at: Date.now() });
+            try {
+              s.checks = await writes.runAutomatedChecks({ claimId: s.claimId, key: `${claimKeyPrefix()}:checks`, at: Date.now() });
+            } catch (err) {
+              // The checks help the reviewer; a claim whose checks cannot be stored still goes to review (marked stuck).
+              if (!isRejectedWrite(err)) throw err;
+              await markStuck('checks', errorMessage(err));
+            }
           });
         }
       }
 
-      await exclusive(async () => {
-        if (isTerminal(s)) return;
-        const id = await allocateTaskId();
-        await persist(openReview(s, context(), { id, at: Date.now() }));
-      });
+      // The review must open for the claim to go anywhere: while the read model refuses it, retry with a backoff
+      // (the claim marked stuck), so an operator's repair lets it through without restarting anything.
+      for (let failures = 0; ; failures++) {
+        const opened = await exclusive(async () => {
+          if (isTerminal(s)) return true;
+          const id = await allocateTaskId();
+          try {
+            await transition((d) => openReview(d, context(), { id, at: Date.now() }));
+            return true;
+          } catch (err) {
+            if (err instanceof ApplicationFailure && err.type === CLAIM_STUCK) return false;
+            throw err;
+          }
+        });
+        if (opened) break;
+        await sleep(timerBackoffMs(failures));
+      }
     }
 
     const historyLimit = input.continueAsNewAfterEvents;
@@ -379,12 +601,13 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
 
     while (!isTerminal(s)) {
       const seen = tick;
-      const deadline = nextDeadline(s, policy);
+      const due = nextDeadline(s, policy);
+      const deadline = due === null ? null : Math.max(due, timersRetryAt);
       if (deadline === null) {
         await condition(() => tick !== seen || isTerminal(s) || shouldContinueAsNew());
       } else {
         const woke = await condition(() => tick !== seen || isTerminal(s) || shouldContinueAsNew(), Math.max(deadline - Date.now(), 1));
-        if (!woke) await exclusive(fireTimers);
+        if (!woke) await exclusive(fireTimersSafely);
       }
       if (!isTerminal(s) && shouldContinueAsNew()) {
         await condition(() => queued === 0 && allHandlersFinished());
@@ -424,7 +647,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
     await CancellationScope.nonCancellable(async () => {
       await exclusive(async () => {
         // A withdrawal already queued ahead of this one has ended the claim.
-        if (!isTerminal(s)) await persist(withdraw(s, 'temporal', 'workflow cancelled in Temporal', Date.now()));
+        if (!isTerminal(s)) await transition((d) => withdraw(d, 'temporal', 'workflow cancelled in Temporal', Date.now()));
       });
       await condition(() => queued === 0 && allHandlersFinished());
     });

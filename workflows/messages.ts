@@ -64,6 +64,29 @@ export interface ClaimLiveState {
   evidenceProviderFailures: string[];
   /** Monotonic transition counter: makes every read-model write's idempotency key unique within a run. */
   seq: number;
+  /**
+   * Set while the read model refuses one of this claim's writes for good (a data or constraint error): which step,
+   * why, since when. Cleared by the next write that commits. Optional: states carried from older runs lack it.
+   */
+  stuck?: StuckState | null;
+  /**
+   * The results of the most recent Updates by Update id (newest last, bounded): a retried Update that reaches a later
+   * run after continue-as-new gets its first result back instead of being applied again. Optional for older states.
+   */
+  applied?: AppliedUpdate[];
+}
+
+export interface StuckState {
+  step: string;
+  reason: string;
+  since: number;
+  /** Failed timer attempts in a row, for the timer's backoff. */
+  timerFailures: number;
+}
+
+export interface AppliedUpdate {
+  id: string;
+  result: TaskActionResult;
 }
 
 export interface CorrectionRequest {

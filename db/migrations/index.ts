@@ -7,6 +7,7 @@ import * as m0007 from './0007-idempotency-keys.ts';
 import * as m0008 from './0008-article-kind.ts';
 import * as m0009 from './0009-rate-limits-and-webhook-secret-encryption.ts';
 import * as m0010 from './0010-article-extraction-status.ts';
+import * as m0011 from './0011-stuck-claims.ts';
 import * as m0013 from './0013-queue-order-index.ts';
 
 // Explicit, ordered index: a migration is listed here once and never edited after it lands.
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   '0008-article-kind': m0008,
   '0009-rate-limits-and-webhook-secret-encryption': m0009,
   '0010-article-extraction-status': m0010,
+  '0011-stuck-claims': m0011,
   '0013-queue-order-index': m0013,
 };

@@ -35,3 +35,32 @@ export async function appendEvent(db: DbOrTrx, values: NewEvent): Promise<string
     .executeTakeFirst();
   return row?.id;
 }
+
+/**
+ * Whether an initial run other than the one with this begin key has started the claim: Postgres, not Temporal
+ * (whose closed runs retention deletes), decides that a claim's process starts only once.
+ */
+export async function otherRunBegan(db: DbOrTrx, claimId: string, beginKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('claim_events')
+    .select('id')
+    .where('claim_id', '=', claimId)
+    .where('type', '=', 'research_started')
+    .where('idempotency_key', '<>', beginKey)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Of these claims, the ones whose process has begun (a run started, or a verdict recorded). */
+export async function claimsEverStarted(db: DbOrTrx, claimIds: readonly string[]): Promise<Set<string>> {
+  if (claimIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('claim_events')
+    .select('claim_id')
+    .where('claim_id', 'in', claimIds)
+    .where('type', '=', 'research_started')
+    .union(db.selectFrom('verdicts').select('claim_id').where('claim_id', 'in', claimIds))
+    .execute();
+  return new Set(rows.map((r) => String(r.claim_id)));
+}

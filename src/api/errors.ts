@@ -68,6 +68,10 @@ export function domainProblem(err: unknown): HttpProblem | null {
         return new HttpProblem(404, err.message, extra);
       case 'invalid':
         return new HttpProblem(400, err.message, { ...extra, errors: [{ field: '(body)', message: err.message }] });
+      case 'stuck':
+        return new HttpProblem(503, err.message, { ...extra, headers: { 'Retry-After': '60' } });
+      case 'timeout':
+        return new HttpProblem(503, err.message, { ...extra, headers: { 'Retry-After': '5' } });
     }
   }
   if (err instanceof AuthError) {

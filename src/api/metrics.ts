@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Db } from '../../db/index.ts';
 import { countClaimsByStatus } from '../../db/repositories/claims.ts';
 import { countActiveTasks, countOverdueTasks } from '../../db/repositories/tasks.ts';
+import { countStuckClaims } from '../../db/repositories/stuck-claims.ts';
 import { countDeliveryAttempts, countFailedDeliveries } from '../../db/repositories/webhooks.ts';
 import { CLAIM_STATUSES } from '../domain/types.ts';
 
@@ -45,6 +46,15 @@ export function createMetrics(db: Db) {
     async collect() {
       this.reset();
       for (const r of await countActiveTasks(db)) this.set({ kind: r.kind, status: r.status }, r.n);
+    },
+  });
+
+  new Gauge({
+    name: 'claimdesk_claims_stuck',
+    help: 'Claims whose workflow met a read-model write the database refuses for good (alert on > 0)',
+    registers: [registry],
+    async collect() {
+      this.set(await countStuckClaims(db));
     },
   });
 

@@ -1,9 +1,12 @@
-import { createHash } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcDeadlineError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
 import { DEFAULT_REVIEW_POLICY, TASK_ACTION_ERROR_CODES, TaskActionError, type Actor, type ReviewPolicy, type TaskActionErrorCode } from '../domain/review.ts';
 import { EDITORIAL_ROLES, hasRole } from '../domain/roles.ts';
 import { DEV_ACTOR_SIGNING_KEY, signActorUpdate } from '../domain/actor-signature.ts';
+import type { DbOrTrx } from '../../db/index.ts';
+import { findClaim } from '../../db/repositories/claims.ts';
+import { latestVerdictRef } from '../../db/repositories/verdicts.ts';
 import {
   approveUpdate,
   articleWorkflowId,
@@ -84,19 +87,34 @@ export interface ClaimWorkflows {
   readonly policy: ReviewPolicy;
 }
 
+/** How long a caller waits for an Update's result by default before it gets a "try again" (503 + Retry-After). */
+export const DEFAULT_UPDATE_DEADLINE_MS = 15_000;
+
+/** The failure type the claim workflow gives an Update whose write the read model refuses for good. */
+const CLAIM_STUCK = 'claim_stuck';
+const isStuck = (err: unknown): boolean => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === CLAIM_STUCK;
+
+export interface ClaimWorkflowsOptions {
+  taskQueue: string;
+  policy?: ReviewPolicy;
+  /**
+   * The read model: corrections are decided from the claim's recorded verdicts in Postgres, not from the workflow's
+   * run in Temporal, which retention deletes. Without it, requestCorrection refuses to run.
+   */
+  db?: DbOrTrx;
+  /** How long an Update may take before the caller is told to retry (UPDATE_DEADLINE_MS). */
+  updateDeadlineMs?: number;
+  /** Signs every Update's actor (src/domain/actor-signature.ts); the workers must hold it. Unset: the public development key. */
+  actorSigningKey?: string;
+}
+
 /** The one way the API and CLI drive claim workflows: starts are idempotent, human steps are Updates. */
-export function createClaimWorkflows(
-  client: Client,
-  opts: {
-    taskQueue: string;
-    policy?: ReviewPolicy;
-    /** Signs every Update's actor (src/domain/actor-signature.ts); the workers must hold it. Unset: the public development key. */
-    actorSigningKey?: string;
-  },
-): ClaimWorkflows {
+export function createClaimWorkflows(client: Client, opts: ClaimWorkflowsOptions): ClaimWorkflows {
   const policy = opts.policy ?? DEFAULT_REVIEW_POLICY;
   const signingKey = opts.actorSigningKey ?? DEV_ACTOR_SIGNING_KEY;
   const taskQueue = opts.taskQueue;
+  const updateDeadlineMs = opts.updateDeadlineMs ?? DEFAULT_UPDATE_DEADLINE_MS;
+  const readModel = opts.db;
 
   async function startOnce(workflowType: string, workflowId: string, args: unknown[]): Promise<{ workflowId: string }> {
     try {
@@ -135,8 +153,28 @@ export function createClaimWorkflows(
     const arg = Object.assign({}, unsigned, { signature: signActorUpdate(signingKey, update.name, workflowId, unsigned, Date.now()) });
     try {
       const updateId = opts.idempotencyKey === undefined ? undefined : idempotentUpdateId(opts.idempotencyKey, type);
-      return await handle.executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
+      // A deadline on every call of the Update (start and result polls): a claim whose write hangs never holds a
+      // request open forever. The Update itself goes on; a retry with the same key gets its result.
+      return await client.withDeadline(Date.now() + updateDeadlineMs, async () => {
+        const send = (id: string | undefined) => handle.executeUpdate(update, { args: [arg], ...(id ? { updateId: id } : {}) });
+        try {
+          return await send(updateId);
+        } catch (err) {
+          // Temporal answers an id it has seen with that Update's first outcome: a request that failed as stuck
+          // (nothing applied) is sent once more under a fresh id of the same request ("<id>~…"), which the workflow
+          // still recognises, so a retry after the repair goes through and is never applied twice.
+          if (updateId === undefined || !isStuck(err)) throw err;
+          return await send(`${updateId}~${randomUUID()}`);
+        }
+      });
     } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) {
+        throw new TaskActionError('timeout', `claim ${claimId} did not answer within ${Math.ceil(updateDeadlineMs / 1000)} s; retry the request (with the same Idempotency-Key) to get its result`, { cause: err });
+      }
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === CLAIM_STUCK) {
+        // The database's own words stay in the workflow and the log: the caller learns that, not why.
+        throw new TaskActionError('stuck', `claim ${claimId} is stuck: its change could not be recorded and an operator must repair it; try again later`, { cause: err });
+      }
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const failure = err.cause;
         const details = rejectionDetails(failure);
@@ -167,24 +205,32 @@ export function createClaimWorkflows(
         throw new TaskActionError('forbidden', `${actor.name} is a ${actor.role}: only an editor can request a correction`);
       }
       if (reason.trim() === '') throw new TaskActionError('invalid', 'a correction needs a reason');
+      const db = readModel;
+      if (!db) throw new Error('createClaimWorkflows: corrections need the read model (opts.db)');
       const workflowId = claimWorkflowId(claimId);
       const handle = client.workflow.getHandle(workflowId);
-      let description;
+      // Temporal only knows whether a round is running now (and which request started the latest one); the claim's
+      // runs older than the namespace's retention are gone from it, so whether there is a verdict to correct is
+      // Postgres's answer.
+      let description: WorkflowExecutionDescription | null = null;
       try {
         description = await handle.describe();
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new TaskActionError('not_found', `claim ${claimId} has no workflow`, { cause: err });
-        throw err;
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
-      const status = description.typedSearchAttributes.get(claimStatusKey) ?? null;
       const requestId = opts.idempotencyKey === undefined ? undefined : idempotentUpdateId(opts.idempotencyKey, 'correction');
-      // The latest run was started by this very request (its response was lost): answer as the first time did.
-      if (requestId !== undefined && description.memo?.[CORRECTION_KEY_MEMO] === requestId) return { workflowId };
-      if (description.status.name === 'RUNNING') {
-        throw new TaskActionError('conflict', `claim ${claimId} already has an open round (${status ?? 'running'})`, { currentState: status });
+      if (description) {
+        // The latest run was started by this very request (its response was lost): answer as the first time did.
+        if (requestId !== undefined && description.memo?.[CORRECTION_KEY_MEMO] === requestId) return { workflowId };
+        if (description.status.name === 'RUNNING') {
+          const status = description.typedSearchAttributes.get(claimStatusKey) ?? null;
+          throw new TaskActionError('conflict', `claim ${claimId} already has an open round (${status ?? 'running'})`, { currentState: status });
+        }
       }
-      if (status !== 'verdict_recorded') {
-        throw new TaskActionError('invalid_state', `claim ${claimId} has no recorded verdict to correct (${status ?? description.status.name.toLowerCase()})`, { currentState: status });
+      const claim = await findClaim(db, claimId);
+      if (!claim) throw new TaskActionError('not_found', `claim ${claimId} does not exist`);
+      if (!(await latestVerdictRef(db, claimId))) {
+        throw new TaskActionError('invalid_state', `claim ${claimId} has no recorded verdict to correct (${claim.status})`, { currentState: claim.status });
       }
       const input: ClaimWorkflowInput = { claimId, policy, mode: 'correction', correction: { reason: reason.trim(), actor } };
       try {

@@ -99,7 +99,7 @@ async function startWorker(config: Config, log: Logger, db: Db, temporal: Tempor
 }
 
 async function startApi(config: Config, log: Logger, db: Db, databaseUrl: string, client: Client, life: Lifecycle, demo: DemoMode | null = null): Promise<FastifyInstance> {
-  const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE, actorSigningKey: config.actorSigningKeys.current });
+  const claimWorkflows = createClaimWorkflows(client, { taskQueue: config.TASK_QUEUE, db, updateDeadlineMs: config.UPDATE_DEADLINE_MS, actorSigningKey: config.actorSigningKeys.current });
   const app = await buildApp({ db, temporal: client, claimWorkflows, config, log, databaseUrl, options: { demo } });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });

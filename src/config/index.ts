@@ -126,6 +126,8 @@ export const configSchema = z.object({
     .transform((v) => v.split(',').map((k) => k.trim()).filter((k) => k !== ''))
     .refine((keys) => keys.every((k) => k.length >= MIN_ACTOR_SIGNING_KEY_LENGTH), `every key must be at least ${MIN_ACTOR_SIGNING_KEY_LENGTH} characters`)
     .optional(),
+  // How long an API request waits for a claim workflow's Update before answering 503 with Retry-After.
+  UPDATE_DEADLINE_MS: duration.default(15_000),
 });
 
 type ParsedEnv = z.infer<typeof configSchema>;

@@ -64,9 +64,14 @@ export function nextPriority(p: Priority): Priority {
   return PRIORITIES[Math.min(i + 1, PRIORITIES.length - 1)] ?? p;
 }
 
-/** Why a task action was refused; the API maps codes to HTTP statuses (forbidden 403, conflict 409, invalid_state 409, not_found 404, invalid 400). */
-export type TaskActionErrorCode = 'forbidden' | 'conflict' | 'invalid_state' | 'not_found' | 'invalid';
-export const TASK_ACTION_ERROR_CODES: readonly TaskActionErrorCode[] = ['forbidden', 'conflict', 'invalid_state', 'not_found', 'invalid'];
+/**
+ * Why a task action was refused; the API maps codes to HTTP statuses (forbidden 403, conflict 409, invalid_state 409,
+ * not_found 404, invalid 400). Two are not refusals but "not now", 503 with Retry-After: `stuck` (the read model
+ * refuses the claim's write for good until an operator repairs it) and `timeout` (no answer within the deadline; a
+ * retry with the same Idempotency-Key gets the real result).
+ */
+export type TaskActionErrorCode = 'forbidden' | 'conflict' | 'invalid_state' | 'not_found' | 'invalid' | 'stuck' | 'timeout';
+export const TASK_ACTION_ERROR_CODES: readonly TaskActionErrorCode[] = ['forbidden', 'conflict', 'invalid_state', 'not_found', 'invalid', 'stuck', 'timeout'];
 
 /** A claim workflow refused a human step (or the claim has no workflow to take it): the workflow decides, callers translate. */
 export class TaskActionError extends Error {

@@ -7,8 +7,10 @@ export const assigneeKey = defineSearchAttributeKey('Assignee', 'KEYWORD');
 export const priorityKey = defineSearchAttributeKey('Priority', 'KEYWORD');
 export const claimIdKey = defineSearchAttributeKey('ClaimId', 'KEYWORD');
 export const articleIdKey = defineSearchAttributeKey('ArticleId', 'KEYWORD');
+/** Set (to the step that could not be written) while a claim's read model refuses a write for good; absent otherwise. */
+export const claimStuckKey = defineSearchAttributeKey('ClaimStuck', 'KEYWORD');
 
-const KEYS = [claimStatusKey, assigneeKey, priorityKey, claimIdKey, articleIdKey] as const;
+const KEYS = [claimStatusKey, assigneeKey, priorityKey, claimIdKey, articleIdKey, claimStuckKey] as const;
 export type CustomSearchAttributeName = (typeof KEYS)[number]['name'];
 
 /** Name → the type as `temporal operator search-attribute create` spells it (all keywords today). */

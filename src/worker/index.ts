@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, Runtime, DefaultLogger, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, Runtime, DefaultLogger, makeTelemetryFilterString, type State, type WorkflowBundleOption } from '@temporalio/worker';
+import { OUTBOUND_ACTIVITIES, outboundTaskQueue } from '../domain/task-queues.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { TemporalConnectOptions } from '../services/temporal-connection.ts';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
@@ -59,6 +60,8 @@ export interface WorkerOptions {
   /** A prebuilt bundle (tests bundle once per run); otherwise the worker bundles workflows/index.ts itself. */
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Slots of the outbound worker (fact-check lookups, webhook deliveries), apart from the ones above. */
+  maxConcurrentOutboundActivities?: number;
   shutdownGraceTime?: number;
   /** Verify the actor signatures of Updates (must match the API's key). Unset: the public development key. */
   actorSigningKeys?: ActorSigningKeys;
@@ -69,21 +72,63 @@ async function bundleCode(option: WorkflowBundleOption | undefined): Promise<str
   return 'code' in option ? option.code : readFile(option.codePath, 'utf8');
 }
 
-export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+/**
+ * The process's two Temporal workers, run and stopped as one: the main one (workflows, read-model writes, library
+ * searches) and the outbound one (outside HTTP services on their own task queue, see src/domain/task-queues.ts).
+ */
+export class WorkerGroup {
+  constructor(
+    readonly main: Worker,
+    readonly outbound: Worker,
+  ) {}
+
+  getState(): State {
+    return this.main.getState();
+  }
+
+  /** Starts draining both; in-flight activities get the shutdown grace time. */
+  shutdown(): void {
+    for (const w of [this.main, this.outbound]) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+
+  /** Resolves when both have stopped; when one fails the other is stopped too and the failure is thrown. */
+  async run(): Promise<void> {
+    const runs = [this.main.run(), this.outbound.run()];
+    try {
+      await Promise.all(runs);
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw err;
+    }
+  }
+}
+
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: WorkerGroup; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({
     address: opts.address,
     ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
     ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
   });
-  const worker = await Worker.create({
+  const activities = createActivities(opts.deps);
+  // In-flight activities get this long to finish when the worker shuts down (SIGTERM drains, it doesn't drop).
+  const shutdownGraceTime = opts.shutdownGraceTime ?? '10s';
+  const main = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: createActivities(opts.deps),
+    activities,
     workflowBundle: { code: injectActorKeys(await bundleCode(opts.workflowBundle), opts.actorSigningKeys ?? DEV_ACTOR_SIGNING_KEYS) },
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
-    // In-flight activities get this long to finish when the worker shuts down (SIGTERM drains, it doesn't drop).
-    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+    shutdownGraceTime,
   });
-  return { worker, connection };
+  const outbound = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: outboundTaskQueue(opts.taskQueue),
+    activities: Object.fromEntries(OUTBOUND_ACTIVITIES.map((name) => [name, activities[name]])),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentOutboundActivities ?? 20,
+    shutdownGraceTime,
+  });
+  return { worker: new WorkerGroup(main, outbound), connection };
 }

@@ -38,7 +38,7 @@ export async function openApiHarness(opts: { publicCacheMs?: number; worker?: bo
   const env = await openTestEnv();
   const taskQueue = uniqueTaskQueue('api');
   const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
-  const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, policy: opts.policy ?? TEST_POLICY });
+  const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, policy: opts.policy ?? TEST_POLICY, db: env.db });
   // The tests' webhook receivers listen on loopback, which the service refuses unless told otherwise: told here, explicitly.
   // Every injected request comes from 127.0.0.1: the per-address limit of anonymous routes is raised out of the way
   // (the rate-limit tests set their own).

@@ -89,7 +89,7 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
   const app: FastifyInstance = await buildApp({
     db: scratch.db,
     temporal: client,
-    claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY }),
+    claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY, db: scratch.db }),
     // The browser's every anonymous request comes from 127.0.0.1: the per-address limit is raised out of the way.
     config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY }),
     log: testLogger,

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { TEST_ACTIVITY_SETTINGS } from './activity-settings.ts';
-import { createWorker, installRuntime, type WorkerOptions } from '../../src/worker/index.ts';
+import { createWorker, installRuntime, type WorkerGroup, type WorkerOptions } from '../../src/worker/index.ts';
 import { testLogger } from './error-logs.ts';
 import { fileDatabaseUrl } from './test-database.ts';
 
@@ -49,8 +48,8 @@ export async function startTestWorker(
   env: TestEnv,
   taskQueue: string,
   deps: Partial<ActivityDeps> = {},
-  options: Pick<WorkerOptions, 'actorSigningKeys'> = {},
-): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+  options: Pick<WorkerOptions, 'actorSigningKeys' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentOutboundActivities'> = {},
+): Promise<{ worker: WorkerGroup; stop: () => Promise<void> }> {
   installRuntime(testLogger, 0);
   const { worker, connection } = await createWorker({
     address: env.temporalAddress,

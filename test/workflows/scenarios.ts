@@ -31,7 +31,7 @@ const quickPolicy: ReviewPolicy = {
 
 /** A fresh claim with its workflow started, and the client that drives it. */
 async function startedClaim({ db, client, taskQueue }: ScenarioContext, policy?: ReviewPolicy): Promise<{ flows: Flows; claimId: string }> {
-  const flows = createClaimWorkflows(client, { taskQueue, ...(policy ? { policy } : {}) });
+  const flows = createClaimWorkflows(client, { taskQueue, db, ...(policy ? { policy } : {}) });
   const claimId = await insertClaim(db);
   await flows.startClaim(claimId);
   return { flows, claimId };
@@ -156,7 +156,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'continue-as-new',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
+      const flows = createClaimWorkflows(client, { taskQueue, db });
       const claimId = await insertClaim(db);
       const input: ClaimWorkflowInput = { claimId, policy: DEFAULT_REVIEW_POLICY, mode: 'initial', continueAsNewAfterEvents: 40 };
       const first = await client.workflow.start('claimVerificationWorkflow', { taskQueue, workflowId: claimWorkflowId(claimId), args: [input] });
@@ -173,7 +173,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'article-intake',
     async run({ db, client, taskQueue }) {
-      const flows = createClaimWorkflows(client, { taskQueue });
+      const flows = createClaimWorkflows(client, { taskQueue, db });
       const text = `Consumer price inflation fell to 3.1% in April from 3.4% in March, the Office for National Statistics said. Average weekly pay grew from £680 to £712, a rise of 6.5 per cent. (${Date.now()})`;
       const article = await db
         .insertInto('articles')

@@ -31,7 +31,7 @@ export interface WorkerReady {
 export function useWorkflowWorker(
   prefix: string,
   onReady: (ready: WorkerReady) => void,
-  options: { policy?: ReviewPolicy; factCheckServer?: { handler: RequestListener; timeoutMs: number } } = {},
+  options: { policy?: ReviewPolicy; factCheckServer?: { handler: RequestListener; timeoutMs: number }; slots?: { maxConcurrentActivityTaskExecutions?: number; maxConcurrentOutboundActivities?: number } } = {},
 ): string {
   const taskQueue = uniqueTaskQueue(prefix);
   let env: TestEnv | undefined;
@@ -47,8 +47,8 @@ export function useWorkflowWorker(
       factCheck = { apiKey: 'test-key', url, timeoutMs: options.factCheckServer.timeoutMs };
     }
     env = await openTestEnv();
-    ({ stop: stopWorker } = await startTestWorker(env, taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, factCheck } }));
-    onReady({ env, flows: createClaimWorkflows(env.client, { taskQueue, ...(options.policy ? { policy: options.policy } : {}) }), factCheck });
+    ({ stop: stopWorker } = await startTestWorker(env, taskQueue, { settings: { ...TEST_ACTIVITY_SETTINGS, factCheck } }, options.slots ?? {}));
+    onReady({ env, flows: createClaimWorkflows(env.client, { taskQueue, db: env.db, ...(options.policy ? { policy: options.policy } : {}) }), factCheck });
   });
   afterAll(async () => {
     await stopWorker?.();

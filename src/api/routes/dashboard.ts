@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { countClaimsByStatus } from '../../../db/repositories/claims.ts';
 import { claimedTaskLoad, countOverdueTasks, medianTimeToClaimSeconds, overdueTasks, stageStats } from '../../../db/repositories/tasks.ts';
 import { medianTimeToVerdictSeconds, verdictsPerDay } from '../../../db/repositories/verdicts.ts';
+import { countStuckClaims, listStuckClaims } from '../../../db/repositories/stuck-claims.ts';
 import { CLAIM_STATUSES, TASK_KINDS } from '../../domain/types.ts';
 import { taskSchema, toTask } from '../schemas.ts';
 import type { RouteContext } from '../context.ts';
@@ -29,6 +30,12 @@ const dashboardSchema = z
     ),
     reviewerLoad: z.array(z.object({ assignee: z.string(), review: z.number().int(), approval: z.number().int(), total: z.number().int() })),
     throughputPerDay: z.array(z.object({ day: z.string(), verdicts: z.number().int() })),
+    stuck: z
+      .object({
+        count: z.number().int(),
+        claims: z.array(z.object({ claimId: z.string(), text: z.string(), status: z.enum(CLAIM_STATUSES), workflowId: z.string(), step: z.string(), since: z.string() })),
+      })
+      .describe('claims whose workflow met a write the database refuses for good (data or constraint error), longest stuck first (at most 50): an operator must repair the data or schema'),
     ...dashboardExtrasShape,
   })
   .meta({ id: 'Dashboard' });
@@ -62,7 +69,7 @@ export function dashboardRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   };
 
   async function compute(days: number): Promise<z.infer<typeof dashboardSchema>> {
-    const [counts, overdueCount, overdueRows, toClaim, toVerdict, stageRows, loadRows, throughputPerDay] = await Promise.all([
+    const [counts, overdueCount, overdueRows, toClaim, toVerdict, stageRows, loadRows, throughputPerDay, stuckCount, stuckRows] = await Promise.all([
       countClaimsByStatus(db),
       countOverdueTasks(db),
       overdueTasks(db, 50),
@@ -71,6 +78,8 @@ export function dashboardRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       stageStats(db),
       claimedTaskLoad(db),
       verdictsPerDay(db, days),
+      countStuckClaims(db),
+      listStuckClaims(db, 50),
     ]);
 
     const countsByStatus = Object.fromEntries(CLAIM_STATUSES.map((s) => [s, counts.get(s) ?? 0])) as Record<(typeof CLAIM_STATUSES)[number], number>;
@@ -100,6 +109,10 @@ export function dashboardRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       stages,
       reviewerLoad: [...load.values()].sort((a, b) => b.total - a.total || a.assignee.localeCompare(b.assignee)),
       throughputPerDay,
+      stuck: {
+        count: stuckCount,
+        claims: stuckRows.map((r) => ({ claimId: String(r.claim_id), text: r.text, status: r.status, workflowId: r.workflow_id, step: r.step, since: r.stuck_at.toISOString() })),
+      },
       ...(await computeDashboardExtras(db, { days, maxEscalations: ctx.deps.claimWorkflows.policy.maxEscalations, temporalUiUrl: ctx.deps.config.TEMPORAL_UI_URL ?? null, namespace: ctx.deps.config.TEMPORAL_NAMESPACE })),
     };
   }

@@ -30,6 +30,7 @@ interface Dashboard {
   aging?: { kind: TaskKind; taskId: string; claimId: string; ageSeconds: number }[];
   agingPercentiles?: Partial<Record<TaskKind, { p50: number | null; p85: number | null }>>;
   failing?: { claimId: string; text: string; reason: string; at: string }[];
+  stuck?: { count: number; claims: { claimId: string; text: string; status: ClaimStatus; step: string; since: string }[] };
   temporalUiUrl?: string | null;
 }
 
@@ -207,6 +208,22 @@ export function DashboardPage() {
             </tbody>
           </table>
         </section>
+        {d.stuck && d.stuck.count > 0 ? (
+          <section aria-labelledby="stuck-title" className="card">
+            <h2 id="stuck-title">Stuck: changes the database refuses ({d.stuck.count})</h2>
+            <p className="small-text muted">Their last change could not be recorded; an operator must repair the data or schema. They move again by themselves once it can be.</p>
+            <ul className="plain-list">
+              {d.stuck.claims.map((c) => (
+                <li key={c.claimId}>
+                  <Link to={`/timeline/${c.claimId}`} className="clamp2">
+                    {c.text}
+                  </Link>
+                  <span className="small-text late"> {c.step}</span> <span className="muted small-text">· {label(c.status)} · since {dateTime(c.since)}</span> <WorkflowLink base={d.temporalUiUrl} claimId={c.claimId} />
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
         <section aria-labelledby="failing-title" className="card">
           <h2 id="failing-title">Stuck or failing claims</h2>
           {(d.failing ?? []).length === 0 ? <p className="muted">None.</p> : null}

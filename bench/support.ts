@@ -19,7 +19,9 @@ import { loadConfig } from '../src/config/index.ts';
 import { freePort } from '../src/services/net.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
 import { connectionAnswers, registerSearchAttributes, provisionTemporal } from '../src/services/temporal.ts';
-import { installRuntime } from '../src/worker/index.ts';
+import { OUTBOUND_ACTIVITIES, outboundTaskQueue } from '../src/domain/task-queues.ts';
+import { DEV_ACTOR_SIGNING_KEYS } from '../src/domain/actor-signature.ts';
+import { ACTOR_KEYS_PLACEHOLDER, injectActorKeys, installRuntime } from '../src/worker/index.ts';
 
 export const benchLog = { info: (m: string) => console.log(`[bench] ${m}`), warn: (m: string) => console.warn(`[bench] ${m}`) };
 export const quietLogger = pino({ level: 'warn' });
@@ -105,22 +107,36 @@ export interface BenchWorker {
 /** A worker with production settings over the given bundle (default: today's workflows plus B1's baselines). */
 export async function startBenchWorker(stack: BenchStack, taskQueue: string, workflowsPath = benchWorkflows): Promise<BenchWorker> {
   installRuntime(quietLogger, 0);
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  const bundled = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  // Today's workflows verify signed actors with the keys the worker writes into its bundle (the API side signs with the
+  // same development key); main's baseline bundle predates signing and has no place for them.
+  const code = bundled.code.includes(ACTOR_KEYS_PLACEHOLDER) ? injectActorKeys(bundled.code, DEV_ACTOR_SIGNING_KEYS) : bundled.code;
   const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const activities = { ...createActivities({ db: stack.db, log: quietLogger, settings: DEFAULT_ACTIVITY_SETTINGS }), benchNoop: async () => undefined };
   const worker = await Worker.create({
     connection,
     namespace: 'default',
     taskQueue,
     workflowBundle: { code },
-    activities: { ...createActivities({ db: stack.db, log: quietLogger, settings: DEFAULT_ACTIVITY_SETTINGS }), benchNoop: async () => undefined },
+    activities,
     maxConcurrentActivityTaskExecutions: 50,
     shutdownGraceTime: '2s',
   });
-  const running = worker.run();
+  // Fact-check lookups and webhook deliveries run on their own queue, as in production (src/worker/index.ts).
+  const outbound = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue: outboundTaskQueue(taskQueue),
+    activities: Object.fromEntries(OUTBOUND_ACTIVITIES.map((name) => [name, activities[name]])),
+    maxConcurrentActivityTaskExecutions: 20,
+    shutdownGraceTime: '2s',
+  });
+  const running = Promise.all([worker.run(), outbound.run()]);
   return {
     taskQueue,
     stop: async () => {
       worker.shutdown();
+      outbound.shutdown();
       await running;
       await connection.close();
     },

@@ -163,8 +163,14 @@ const APPLIED_UPDATES_KEPT = 200;
  */
 const requestOf = (updateId: string): string => updateId.split('~', 1)[0] ?? updateId;
 
-function isRejectedWrite(err: unknown): err is ActivityFailure {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === READ_MODEL_REJECTED;
+/** The typed failure a write raised: wrapped in an ActivityFailure (activities) or as it was thrown (local activities). */
+function writeFailure(err: unknown, type: string): ApplicationFailure | null {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && failure.type === type ? failure : null;
+}
+
+function isRejectedWrite(err: unknown): boolean {
+  return writeFailure(err, READ_MODEL_REJECTED) !== null;
 }
 
 /** The state is plain data (it crosses continue-as-new as JSON): a deep copy to decide a transition on. */
@@ -455,7 +461,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       timersRetryAt = 0;
       if (s.stuck) s.stuck.timerFailures = 0;
     } catch (err) {
-      if (!(err instanceof ApplicationFailure && err.type === CLAIM_STUCK) && !(err instanceof ActivityFailure)) throw err;
+      // (A local activity's failure arrives as the ApplicationFailure it threw, an activity's wrapped in an ActivityFailure.)
+      if (!(err instanceof ApplicationFailure) && !(err instanceof ActivityFailure)) throw err;
       // (A refused write has marked the claim already; any other activity failure is recorded here.)
       if (!s.stuck) await markStuck('timers', errorMessage(err));
       const stuck = s.stuck;
@@ -484,8 +491,9 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
             at: Date.now(),
           });
         } catch (err) {
-          if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ALREADY_STARTED)) throw err;
-          const details = (err.cause.details?.[0] ?? {}) as { currentState?: unknown; latestVerdictId?: unknown };
+          const alreadyStarted = writeFailure(err, ALREADY_STARTED);
+          if (!alreadyStarted) throw err;
+          const details = (alreadyStarted.details?.[0] ?? {}) as { currentState?: unknown; latestVerdictId?: unknown };
           refused = {
             status: typeof details.currentState === 'string' ? (details.currentState as ClaimWorkflowResult['status']) : s.status,
             verdictId: typeof details.latestVerdictId === 'string' ? details.latestVerdictId : null,
@@ -519,6 +527,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           // The three lookups are independent: scheduled together, they take one workflow task instead of three,
           // and as long as the slowest instead of the sum. Failures are handled afterwards in the steps' order, so
           // the events they write come out the same whichever provider answered first.
+          // Decided before any lookup is scheduled: the patch's marker then precedes the three, not between them.
+          patched('outbound-task-queue');
           const scope = new CancellationScope();
           research = scope;
           let outcomes: Array<{ name: string; err: unknown } | null> = [];

@@ -75,26 +75,14 @@ type EvidenceStepActivities = Pick<EvidenceActivities, 'matchPriorVerdicts' | 's
 
 // Read-model writes are quick Postgres transactions: short timeout so a dead worker's attempt is retried soon,
 // unlimited retries with backoff for transient failures; typed business failures stop at once.
-const writeRetry = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['not_found', 'invalid_state'] };
-const remoteWrites = proxyActivities<ReviewActivities>({ startToCloseTimeout: '10 seconds', retry: writeRetry });
-// The same writes as local activities: each is one marker in the history instead of an activity's three events plus
-// the workflow task that its completion wakes. Safe because every one of them may run twice: transitions, run starts
-// and automated checks carry an idempotency key, and a lease only ever moves forward for its holder. A worker that
-// dies mid-write loses the workflow task, and the next worker runs the write again. A write Postgres refuses for good
-// still fails at once (read_model_rejected is non-retryable), local or not.
-const localWrites = proxyLocalActivities<ReviewActivities>({ startToCloseTimeout: '10 seconds', retry: writeRetry });
-export const LOCAL_WRITES_PATCH = 'local-read-model-writes';
+// They stay activities, not local activities: with local writes, fifty concurrent Updates on one claim
+// made the SDK's core log "Trying to send a new WFT for a run which already has one!" and refuse some Updates
+// (test/reliability/races.test.ts), so that history cut waits until it is understood.
+const writes = proxyActivities<ReviewActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['not_found', 'invalid_state'] },
+});
 export const PARALLEL_RESEARCH_PATCH = 'parallel-research';
-/** Runs that began before the local writes (recorded histories, claims in flight) keep their activities. */
-function writer(): Pick<ReviewActivities, 'beginRun' | 'applyTransition' | 'runAutomatedChecks' | 'renewTaskLease'> {
-  return patched(LOCAL_WRITES_PATCH) ? localWrites : remoteWrites;
-}
-const writes: Pick<ReviewActivities, 'beginRun' | 'applyTransition' | 'runAutomatedChecks' | 'renewTaskLease'> = {
-  beginRun: (i) => writer().beginRun(i),
-  applyTransition: (i) => writer().applyTransition(i),
-  runAutomatedChecks: (i) => writer().runAutomatedChecks(i),
-  renewTaskLease: (i) => writer().renewTaskLease(i),
-};
 // Recording that a claim is stuck is best effort: a bounded number of attempts, so a failing record never holds up
 // the Update that is waiting to report the problem.
 const stuckMarks = proxyActivities<ReviewActivities>({
@@ -123,7 +111,7 @@ const factCheckOptions: ActivityOptions = {
 const factChecks = proxyActivities<EvidenceStepActivities>(factCheckOptions);
 
 // The same lookups for runs that research in parallel: a cancellation (a withdrawal) resolves only once the attempt in
-// flight has stopped. With the writes local, the withdrawal's own write and the run's end can otherwise land in the
+// flight has stopped. Otherwise the withdrawal's own write and the run's end can land in the
 // workflow task that requested the cancellations, and the server refuses to close a run while their outcomes are
 // still arriving (an UnhandledCommand failure that also fails the withdrawal's Update).
 const libraryAwaitingCancel = proxyActivities<EvidenceStepActivities>({

@@ -26,8 +26,7 @@ describe('npm run bench -- --smoke', () => {
     const race = run.results.filter((r) => r.name.startsWith('B2'));
     for (const r of race) expect(r.extra?.doubleClaims).toBe(0);
     const b1 = run.results.find((r) => r.name.startsWith('B1 R1 '));
-    // The claim workflow's history: far smaller than main's 106 events for a happy path.
+    // The claim workflow's history per claim is measured (test/workflows/history-size.test.ts bounds it).
     expect(Number(b1?.extra?.historyEventsPerClaim)).toBeGreaterThan(0);
-    expect(Number(b1?.extra?.historyEventsPerClaim)).toBeLessThan(90);
   });
 });

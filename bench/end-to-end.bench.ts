@@ -86,7 +86,8 @@ async function burst(stack: BenchStack, served: Served, tokens: { editor: string
       return ((await res.json()) as { article: { id: string } }).article.id;
     }),
   );
-  // Per article: from the burst's start until every one of its claims has an open review task.
+  // Per article: from the burst's start until every one of its check-worthy claims has an open review task (a sentence
+  // stored under the threshold, status 'extracted', gets no workflow and never a task).
   const waiting = new Map(ids.map((id) => [id, 0]));
   const perArticleMs: number[] = [];
   let claimIds: string[] = [];
@@ -96,6 +97,7 @@ async function burst(stack: BenchStack, served: Served, tokens: { editor: string
       .leftJoin('review_tasks as t', (j) => j.onRef('t.claim_id', '=', 'c.id').on('t.kind', '=', 'review'))
       .select(['c.article_id', 'c.id', 't.id as task_id'])
       .where('c.article_id', 'in', [...waiting.keys()])
+      .where('c.status', '!=', 'extracted')
       .execute();
     const byArticle = new Map<string, { claims: number; queued: number }>();
     for (const r of rows) {

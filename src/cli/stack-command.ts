@@ -183,7 +183,8 @@ function parsePorts(value: string | undefined, fallback: readonly number[], what
 /** `claimdesk stack`: runs until Ctrl-C, then stops everything (APIs, then workers drain, then the server). */
 export async function runStack(config: Config, log: Logger, flags: { temporalPort?: string; apiPorts?: string; workerMetricsPorts?: string }): Promise<void> {
   const temporalPort = flags.temporalPort === undefined ? STACK.temporal.frontendPort : Number(flags.temporalPort);
-  if (!Number.isInteger(temporalPort) || temporalPort < 1 || temporalPort > 65526) throw new ServiceError('bad_option', `--temporal-port must be a port number up to 65526, got "${flags.temporalPort}"`);
+  // Temporal keeps its membership ports (P+5..P+8) in a smallint column: the block must end below 32768.
+  if (!Number.isInteger(temporalPort) || temporalPort < 1 || temporalPort > 32758) throw new ServiceError('bad_option', `--temporal-port must be a port number up to 32758 (the server's membership ports, up to P+8, must fit a smallint), got "${flags.temporalPort}"`);
   const apiPorts = parsePorts(flags.apiPorts, STACK.api.ports, '--api-ports');
   const workerMetricsPorts = parsePorts(flags.workerMetricsPorts, STACK.worker.metricsPorts, '--worker-metrics-ports');
   const started = Date.now();

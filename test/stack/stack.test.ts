@@ -12,7 +12,8 @@ import { STACK } from '../../src/services/stack-settings.ts';
 /** Ten consecutive free ports for the Temporal server (frontend, history, matching, worker, HTTP, membership, metrics). */
 async function freePortBlock(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Temporal stores membership ports as a smallint: the whole block stays below 32768.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const busy = await Promise.all(Array.from({ length: 10 }, (_, i) => portAnswers('127.0.0.1', base + i, 200)));
     if (!busy.some(Boolean)) return base;
   }

@@ -71,7 +71,7 @@ async function explainQueuePage(url: string, userName: string): Promise<{ indexS
 }
 
 export async function runHttpBenches(opts: { sizes: number[]; runs: number; seconds: number; samples: number }): Promise<BenchResult[]> {
-  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000', LOG_LEVEL: 'silent' });
   const server = await provisionPostgres(
     { databaseUrl: config.DATABASE_URL, mode: config.CLAIMDESK_POSTGRES, localUrl: config.LOCAL_POSTGRES_URL, database: 'postgres', stateDir: config.stateDir, embeddedPort: config.EMBEDDED_POSTGRES_PORT },
     benchLog,

@@ -123,7 +123,10 @@ export async function startStack(opts: StackOptions, log: ProgressLog): Promise<
     opts.workerMetricsPorts.forEach((metricsPort, i) => {
       const name = `worker-${i + 1}`;
       const logFile = path.join(logDir, `${name}.log`);
-      const p = spawnClaimdesk(['worker'], { ...env, WORKER_METRICS_PORT: String(metricsPort) }, logFile);
+      // Readiness is the worker's own 'worker running' line (info): a quieter LOG_LEVEL would hide it, so workers log
+      // at info at least (their logs go to files, not the terminal).
+      const quiet = ['warn', 'error', 'fatal', 'silent'].includes(String(env.LOG_LEVEL ?? 'info'));
+      const p = spawnClaimdesk(['worker'], { ...env, WORKER_METRICS_PORT: String(metricsPort), ...(quiet ? { LOG_LEVEL: 'info' } : {}) }, logFile);
       processes.push({ name, role: 'worker', child: p.child, exited: p.exited, logFile, port: metricsPort });
       ready.push(untilReady(name, logFile, p, async () => p.output().includes('worker running')));
     });

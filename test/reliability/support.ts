@@ -174,8 +174,11 @@ export class Bots {
         await this.flows.act(claimId, action, { idempotencyKey: `bot:${key}` });
         return;
       } catch (err) {
-        // A refusal is final (the workflow judged it); anything else is the outage the test made: send it again.
-        if ((err as { name?: string }).name === 'TaskActionError') throw err;
+        // A refusal is final (the workflow judged it); "timeout" and "stuck" (the API's 503 with Retry-After: the
+        // Update did not finish in time, e.g. while no worker ran) and anything else is the outage the test made:
+        // send it again, with the same key.
+        const e = err as { name?: string; code?: string };
+        if (e.name === 'TaskActionError' && e.code !== 'timeout' && e.code !== 'stuck') throw err;
         if (this.stopped) throw err;
         await sleep(500);
       }

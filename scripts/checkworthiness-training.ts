@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ruleFeatures } from '../src/extraction/index.ts';
 import { formatModel, sentenceTerms } from '../src/extraction/model.ts';
+import { seededRandom } from '../src/domain/seeded-random.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..');
 /** Where the debate data lives by default: ../shared/data next to the repository (see README, "The check-worthiness model"). */
@@ -46,18 +47,6 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { seed: 14, epochs: 6, l2: 1e-3, learningRate: 0.1, minCount: 2 };
 
-/** mulberry32: a small seeded PRNG, so the shuffle order (and so the weights) depends only on the seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Featurized {
   label: 0 | 1;
   terms: string[];
@@ -85,7 +74,7 @@ export function train(data: Featurized[], options: TrainOptions = DEFAULT_TRAIN_
   // Balanced class weights: the debate data has 2.5 negatives per positive.
   const positives = rows.filter((r) => r.label === 1).length;
   const classWeight = [rows.length / (2 * Math.max(1, rows.length - positives)), rows.length / (2 * Math.max(1, positives))];
-  const random = rng(options.seed);
+  const random = seededRandom(options.seed);
   const order = rows.map((_, i) => i);
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {

@@ -67,17 +67,7 @@ export async function spawnService(script: string, args: string[], readyLine: st
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A small seeded generator (mulberry32), so a failing run's "random moments" can be told apart and repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../src/domain/seeded-random.ts';
 
 /** The audit events of a claim that went review → approval → verdict once, each exactly once (task_claimed twice). */
 export const ONE_ROUND_EVENTS = ['automated_checks', 'research_started', 'review_opened', 'task_claimed', 'task_claimed', 'verdict_proposed', 'verdict_recorded'];

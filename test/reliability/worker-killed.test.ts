@@ -1,19 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import { openTestEnv, uniqueTaskQueue, type TestEnv } from '../support/env.ts';
-import { errorLogSink } from '../support/error-logs.ts';
+import { spawnService, type ServiceProcess } from './support.ts';
 import { alice, erin, eventually, insertClaim, sampleVerdict, waitForTask } from '../workflows/support.ts';
 
 const script = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 const CLAIMS = 6;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type WorkerProcess = ServiceProcess;
 
 describe('reliability: a worker process killed mid-flight', () => {
   let env: TestEnv;
@@ -22,20 +18,7 @@ describe('reliability: a worker process killed mid-flight', () => {
   const workers: WorkerProcess[] = [];
 
   async function spawnWorker(): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, env.temporalAddress, env.databaseUrl, taskQueue, inject('workflowBundlePath')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.stdout?.on('data', errorLogSink());
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (d: Buffer) => {
-        if (d.toString().includes('worker ready')) resolve();
-      });
-      void exited.then(({ code }) => reject(new Error(`worker exited (${code}) before it was ready: ${stderr}`)));
-    });
-    const w = { child, exited };
+    const w = await spawnService(script, [env.temporalAddress, env.databaseUrl, taskQueue, inject('workflowBundlePath')], 'worker ready');
     workers.push(w);
     return w;
   }

@@ -7,7 +7,8 @@ import { clearClaimStuck, markClaimStuck } from '../db/repositories/stuck-claims
 import { latestVerdictRef, recordVerdict, verdictIdOfVersion } from '../db/repositories/verdicts.ts';
 import type { Rating } from '../src/domain/ratings.ts';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
-import type { Citation } from '../src/domain/review.ts';
+import type { Citation, ReviewPolicy } from '../src/domain/review.ts';
+import { currentReviewPolicy, listClaimsInFlight } from '../db/repositories/review-policies.ts';
 import { checkArithmetic, extractQuantities } from '../src/extraction/index.ts';
 import type { ActivityDeps } from './deps.ts';
 
@@ -83,6 +84,14 @@ export interface BeginRunInput {
 export interface BeginRunResult {
   priority: Priority;
   latestVerdict: { id: string; version: number } | null;
+  /** The newest stored review policy when the run began (a run that follows stored versions adopts it if newer). */
+  policy?: PolicyVersion;
+}
+
+/** A stored review policy version, as workflows receive it (version 0: the built-in default). */
+export interface PolicyVersion {
+  version: number;
+  policy: ReviewPolicy;
 }
 
 export interface StuckInput {
@@ -189,8 +198,20 @@ export function createReviewActivities(deps: ActivityDeps) {
           await notifyClaimChange(trx, { claimId: input.claimId, type: input.mode === 'correction' ? 'correction_opened' : 'research_started', status });
           log.info({ mode: input.mode }, 'claim workflow run begun');
         }
-        return { priority: claim.priority, latestVerdict: latest ? { id: latest.id, version: latest.version } : null };
+        const stored = await currentReviewPolicy(trx);
+        return { priority: claim.priority, latestVerdict: latest ? { id: latest.id, version: latest.version } : null, policy: { version: stored.version, policy: stored.policy } };
       }));
+    },
+
+    /** The newest stored review policy (read-only, safe to repeat: a local activity). */
+    async loadReviewPolicy(): Promise<PolicyVersion> {
+      const stored = await currentReviewPolicy(db);
+      return { version: stored.version, policy: stored.policy };
+    },
+
+    /** One page of the claims whose workflow runs a round, for the policy rollout to signal. */
+    async listClaimsInFlight(input: { after: string | null; limit: number }): Promise<Array<{ claimId: string; workflowId: string }>> {
+      return listClaimsInFlight(db, input.after, input.limit);
     },
 
     /**

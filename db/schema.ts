@@ -212,6 +212,15 @@ export interface StuckClaimsTable {
   stuck_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** One saved version of the review policy (migration 0014); rows are never updated. */
+export interface ReviewPoliciesTable {
+  version: number;
+  policy: ColumnType<unknown, string, string>;
+  note: string | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -228,6 +237,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   rate_limits: RateLimitsTable;
   stuck_claims: StuckClaimsTable;
+  review_policies: ReviewPoliciesTable;
 }
 
 /** Fixed-window request counters shared by every API process. */

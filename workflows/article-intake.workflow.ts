@@ -29,7 +29,9 @@ export async function articleIntakeWorkflow(input: ArticleIntakeInput): Promise<
       try {
         await startChild(claimVerificationWorkflow, {
           workflowId: claimWorkflowId(claimId),
-          args: [{ claimId, policy, mode: 'initial' }],
+          // (The policy version and SLA rules pass on only when the intake was given them: older histories start children
+          // with exactly the input they recorded.)
+          args: [{ claimId, policy, mode: 'initial', ...(input.policyVersion !== undefined ? { policyVersion: input.policyVersion } : {}), ...(input.slaRules !== undefined ? { slaRules: input.slaRules } : {}) }],
           taskQueue,
           // Claims outlive the intake: reviews take days, the intake minutes.
           parentClosePolicy: ParentClosePolicy.ABANDON,

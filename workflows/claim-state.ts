@@ -61,6 +61,9 @@ export const leaseMs = (policy: ReviewPolicy): number => durationOr(policy.lease
 export const claimSlaMs = (policy: ReviewPolicy, p: Priority): number => durationOr(policy.claimSlaMs?.[p], DEFAULT_REVIEW_POLICY.claimSlaMs[p]);
 export const verdictSlaMs = (policy: ReviewPolicy, p: Priority): number => durationOr(policy.verdictSlaMs?.[p], DEFAULT_REVIEW_POLICY.verdictSlaMs[p]);
 const maxEscalations = (policy: ReviewPolicy): number => (typeof policy.maxEscalations === 'number' ? policy.maxEscalations : DEFAULT_REVIEW_POLICY.maxEscalations);
+/** How many editors approve, and which ratings need them: the default policy's where a carried policy lacks them. */
+const approversOf = (policy: ReviewPolicy): number => (typeof policy.approvers === 'number' && Number.isInteger(policy.approvers) && policy.approvers >= 0 ? policy.approvers : DEFAULT_REVIEW_POLICY.approvers);
+const approvalRatingsOf = (policy: ReviewPolicy): readonly string[] => (Array.isArray(policy.approvalRequiredFor) ? policy.approvalRequiredFor : DEFAULT_REVIEW_POLICY.approvalRequiredFor);
 
 // ---- the state and its reading ----
 
@@ -105,20 +108,42 @@ export function claimDeadline(t: LiveTask, policy: ReviewPolicy): number | null 
   return t.openSince + claimSlaMs(policy, t.priority);
 }
 
+/**
+ * When a claimed task escalates for its verdict SLA (rules 2: its verdict clock is set), or null: not claimed, a
+ * rules-1 task, or escalated as often as the policy allows.
+ */
+export function verdictDeadline(t: LiveTask, policy: ReviewPolicy): number | null {
+  if (t.status !== 'claimed' || typeof t.verdictClockSince !== 'number' || t.escalationLevel >= maxEscalations(policy)) return null;
+  return t.verdictClockSince + verdictSlaMs(policy, t.priority);
+}
+
+/** The escalation deadline of a task in its current status (open: claim SLA; claimed: verdict SLA), or null. */
+export const slaDeadline = (t: LiveTask, policy: ReviewPolicy): number | null => (t.status === 'claimed' ? verdictDeadline(t, policy) : claimDeadline(t, policy));
+
 /** The earliest moment a timer must fire (an SLA escalation or a lease expiry), or null when nothing is pending. */
 export function nextDeadline(s: ClaimLiveState, policy: ReviewPolicy): number | null {
   let next: number | null = null;
-  for (const t of s.tasks) {
-    const d = t.status === 'claimed' ? t.leaseExpiresAt : claimDeadline(t, policy);
+  const consider = (d: number | null): void => {
     if (d !== null && (next === null || d < next)) next = d;
+  };
+  for (const t of s.tasks) {
+    if (t.status === 'claimed') consider(t.leaseExpiresAt);
+    consider(slaDeadline(t, policy));
   }
   return next;
 }
 
 export const leaseExpired = (t: LiveTask, now: number): boolean => t.status === 'claimed' && t.leaseExpiresAt !== null && now >= t.leaseExpiresAt;
 export function escalationDue(t: LiveTask, policy: ReviewPolicy, now: number): boolean {
-  const deadline = claimDeadline(t, policy);
+  const deadline = slaDeadline(t, policy);
   return deadline !== null && now >= deadline;
+}
+
+/** The due time the queue shows for a task under a policy: its current SLA clock plus that SLA (a finished or rules-1 claimed task keeps its own). */
+function dueAtUnder(t: LiveTask, policy: ReviewPolicy): number | null {
+  if (t.status === 'open') return t.openSince + claimSlaMs(policy, t.priority);
+  if (t.status === 'claimed' && typeof t.verdictClockSince === 'number') return t.verdictClockSince + verdictSlaMs(policy, t.priority);
+  return t.dueAt;
 }
 
 // ---- writes ----
@@ -149,7 +174,12 @@ export interface TransitionContext {
   policy: ReviewPolicy;
   now: number;
   keyPrefix: string;
+  /** The run's SLA rules (workflows/messages.ts CURRENT_SLA_RULES); absent means 1. */
+  slaRules?: number;
 }
+
+/** Rules 2: release and reclaim keep a task's clocks, and a claimed task has a verdict deadline. */
+const keepsClocks = (ctx: Pick<TransitionContext, 'slaRules'>): boolean => (ctx.slaRules ?? 1) >= 2;
 
 /** A task id allocated by the workflow for a transition that opens a task, and the time the task opens. */
 export interface NewTask {
@@ -163,7 +193,8 @@ const createKey = (ctx: TransitionContext, t: LiveTask, index: number): TaskWrit
   idempotencyKey: `${ctx.keyPrefix}:${t.kind}:r${t.round}:${index}`,
 });
 
-function openTask(s: ClaimLiveState, policy: ReviewPolicy, kind: 'review' | 'approval', newTask: NewTask, opts: { assignee: string | null; reviewer: string | null; comment: string | null }): LiveTask {
+function openTask(s: ClaimLiveState, ctx: TransitionContext, kind: 'review' | 'approval', newTask: NewTask, opts: { assignee: string | null; reviewer: string | null; comment: string | null }): LiveTask {
+  const policy = ctx.policy;
   const now = newTask.at;
   const task: LiveTask = {
     id: newTask.id,
@@ -181,6 +212,8 @@ function openTask(s: ClaimLiveState, policy: ReviewPolicy, kind: 'review' | 'app
     reviewer: opts.reviewer,
     comment: opts.comment,
   };
+  // (A task opened already claimed, a send-back's new round, starts its verdict clock at once.)
+  if (keepsClocks(ctx)) task.verdictClockSince = opts.assignee ? now : null;
   s.tasks.push(task);
   return task;
 }
@@ -191,13 +224,15 @@ function closeTask(t: LiveTask, status: 'completed' | 'cancelled', now: number):
   t.completedAt = now;
 }
 
-function releaseToQueue(s: ClaimLiveState, task: LiveTask, policy: ReviewPolicy, now: number): void {
+function releaseToQueue(s: ClaimLiveState, task: LiveTask, ctx: TransitionContext): void {
   task.status = 'open';
   task.assignee = null;
   task.claimedAt = null;
   task.leaseExpiresAt = null;
-  task.openSince = now;
-  task.dueAt = now + claimSlaMs(policy, task.priority);
+  // Rules 2: the claim SLA clock keeps running from when the task opened (or last escalated), so claiming and
+  // releasing a task never holds off its escalation; rules 1 restarted it here.
+  if (!keepsClocks(ctx)) task.openSince = ctx.now;
+  task.dueAt = task.openSince + claimSlaMs(ctx.policy, task.priority);
   s.status = statusForTasks(s.tasks);
 }
 
@@ -331,36 +366,63 @@ export function claimTask(s: ClaimLiveState, task: LiveTask, actor: Actor, ctx: 
   task.assignee = actor.name;
   task.claimedAt = ctx.now;
   task.leaseExpiresAt = ctx.now + leaseMs(ctx.policy);
-  if (task.kind === 'review') task.dueAt = ctx.now + verdictSlaMs(ctx.policy, task.priority);
+  if (keepsClocks(ctx)) {
+    // The verdict clock starts at the task's first claim; a reclaim after a release or a lease expiry keeps it.
+    if (typeof task.verdictClockSince !== 'number') task.verdictClockSince = ctx.now;
+    task.dueAt = task.verdictClockSince + verdictSlaMs(ctx.policy, task.priority);
+  } else if (task.kind === 'review') {
+    task.dueAt = ctx.now + verdictSlaMs(ctx.policy, task.priority);
+  }
   s.status = statusForTasks(s.tasks);
   return { step: `claim-${task.id}`, tasks: [taskWrite(task)], event: { type: 'task_claimed', actor: actor.name, payload: { taskId: task.id, kind: task.kind } }, taskId: task.id };
 }
 
 export function releaseTask(s: ClaimLiveState, task: LiveTask, actor: Actor, ctx: TransitionContext): ClaimWrite {
-  releaseToQueue(s, task, ctx.policy, ctx.now);
+  releaseToQueue(s, task, ctx);
   return { step: `release-${task.id}`, tasks: [taskWrite(task)], event: { type: 'task_released', actor: actor.name, payload: { taskId: task.id, kind: task.kind } }, taskId: task.id };
 }
 
 export function expireLease(s: ClaimLiveState, task: LiveTask, ctx: TransitionContext): ClaimWrite {
   const holder = task.assignee;
-  releaseToQueue(s, task, ctx.policy, ctx.now);
+  releaseToQueue(s, task, ctx);
   return { step: `lease-expired-${task.id}`, tasks: [taskWrite(task)], event: { type: 'lease_expired', actor: 'system', payload: { taskId: task.id, kind: task.kind, previousAssignee: holder } }, taskId: task.id };
 }
 
-/** An open task past its SLA rises one priority step (the claim's priority with it) and its clock restarts. */
+/**
+ * A task past its SLA (an open task's claim SLA, a claimed task's verdict SLA) rises one priority step (the claim's
+ * priority with it) and its clock restarts under the new priority's limits. A claimed task stays with its holder.
+ */
 export function escalate(s: ClaimLiveState, task: LiveTask, ctx: TransitionContext): ClaimWrite {
   const from = task.priority;
   const to = nextPriority(from);
+  const sla = task.status === 'claimed' ? 'verdict' : 'claim';
   task.escalationLevel += 1;
   task.priority = to;
   task.openSince = ctx.now;
-  task.dueAt = ctx.now + claimSlaMs(ctx.policy, to);
+  if (task.status === 'claimed' && typeof task.verdictClockSince === 'number') task.verdictClockSince = ctx.now;
+  task.dueAt = dueAtUnder(task, ctx.policy) ?? ctx.now + claimSlaMs(ctx.policy, to);
   if (PRIORITIES.indexOf(to) > PRIORITIES.indexOf(s.priority)) s.priority = to;
   return {
     step: `escalated-${task.id}-${task.escalationLevel}`,
     tasks: [taskWrite(task)],
-    event: { type: 'escalated', actor: 'system', payload: { taskId: task.id, kind: task.kind, from, to, level: task.escalationLevel } },
+    event: { type: 'escalated', actor: 'system', payload: { taskId: task.id, kind: task.kind, from, to, level: task.escalationLevel, sla, holder: task.assignee } },
     taskId: task.id,
+  };
+}
+
+/**
+ * The claim follows a newer stored policy: every active task's due time is recomputed under it from the clocks it
+ * already has (nothing restarts); leases change length at their next renewal.
+ */
+export function adoptPolicy(s: ClaimLiveState, from: number | null, to: number, ctx: TransitionContext): ClaimWrite {
+  const active = s.tasks.filter(isActive);
+  for (const t of active) t.dueAt = dueAtUnder(t, ctx.policy);
+  s.policyVersion = to;
+  return {
+    step: `policy-v${to}`,
+    tasks: active.map((t) => taskWrite(t)),
+    event: { type: 'policy_changed', actor: 'system', payload: { from, to } },
+    taskId: active[0]?.id ?? null,
   };
 }
 
@@ -374,7 +436,7 @@ export function beginRun(s: ClaimLiveState, mode: ClaimWorkflowMode, begun: { pr
 
 export function openReview(s: ClaimLiveState, ctx: TransitionContext, newTask: NewTask): ClaimWrite {
   s.stage = 'review';
-  const task = openTask(s, ctx.policy, 'review', newTask, { assignee: null, reviewer: null, comment: s.mode === 'correction' ? s.correctionReason : null });
+  const task = openTask(s, ctx, 'review', newTask, { assignee: null, reviewer: null, comment: s.mode === 'correction' ? s.correctionReason : null });
   s.status = statusForTasks(s.tasks);
   return {
     step: 'review-opened',
@@ -384,7 +446,7 @@ export function openReview(s: ClaimLiveState, ctx: TransitionContext, newTask: N
   };
 }
 
-export const needsApproval = (policy: ReviewPolicy, v: VerdictInput): boolean => policy.approvers > 0 && policy.approvalRequiredFor.includes(v.rating);
+export const needsApproval = (policy: ReviewPolicy, v: VerdictInput): boolean => approversOf(policy) > 0 && approvalRatingsOf(policy).includes(v.rating);
 
 /** The verdict is final with the transition that closed its last task (review when no approval is needed, else the last approval). */
 function recordVerdict(s: ClaimLiveState, closed: LiveTask, approver: string | null): ClaimWrite {
@@ -422,7 +484,7 @@ export function submitVerdict(s: ClaimLiveState, task: LiveTask, actor: Actor, v
   if (!needsApproval(ctx.policy, verdict)) return recordVerdict(s, task, null);
   if (!newTask) throw new Error('submitVerdict: an approval task needs an allocated id');
   s.stage = 'approval';
-  const approval = openTask(s, ctx.policy, 'approval', newTask, { assignee: null, reviewer: actor.name, comment: null });
+  const approval = openTask(s, ctx, 'approval', newTask, { assignee: null, reviewer: actor.name, comment: null });
   s.status = statusForTasks(s.tasks);
   return {
     step: `verdict-proposed-${task.id}`,
@@ -433,22 +495,22 @@ export function submitVerdict(s: ClaimLiveState, task: LiveTask, actor: Actor, v
 }
 
 /** Whether this approval leaves editors still to sign off, so the next approval task opens. */
-export const approveOpensTask = (s: ClaimLiveState, policy: ReviewPolicy): boolean => (s.proposed?.approvals.length ?? 0) + 1 < policy.approvers;
+export const approveOpensTask = (s: ClaimLiveState, policy: ReviewPolicy): boolean => (s.proposed?.approvals.length ?? 0) + 1 < approversOf(policy);
 
 export function approve(s: ClaimLiveState, task: LiveTask, actor: Actor, ctx: TransitionContext, newTask: NewTask | null): ClaimWrite {
   const proposed = s.proposed;
   if (!proposed) reject('invalid_state', 'there is no proposed verdict', { currentState: s.status });
   closeTask(task, 'completed', ctx.now);
   proposed.approvals.push(actor.name);
-  if (proposed.approvals.length >= ctx.policy.approvers) return recordVerdict(s, task, proposed.approvals.join(', '));
+  if (proposed.approvals.length >= approversOf(ctx.policy)) return recordVerdict(s, task, proposed.approvals.join(', '));
   if (!newTask) throw new Error('approve: the next approval task needs an allocated id');
   // The next approval task carries the reviewer, so four-eyes still covers them; earlier approvers are in proposed.approvals.
-  const next = openTask(s, ctx.policy, 'approval', newTask, { assignee: null, reviewer: proposed.reviewer, comment: null });
+  const next = openTask(s, ctx, 'approval', newTask, { assignee: null, reviewer: proposed.reviewer, comment: null });
   s.status = statusForTasks(s.tasks);
   return {
     step: `approve-${task.id}`,
     tasks: [taskWrite(task), taskWrite(next, createKey(ctx, next, proposed.approvals.length + 1))],
-    event: { type: 'verdict_approved', actor: actor.name, payload: { taskId: task.id, approvals: proposed.approvals.length, needed: ctx.policy.approvers, nextTaskId: next.id } },
+    event: { type: 'verdict_approved', actor: actor.name, payload: { taskId: task.id, approvals: proposed.approvals.length, needed: approversOf(ctx.policy), nextTaskId: next.id } },
     taskId: next.id,
   };
 }
@@ -463,7 +525,7 @@ export function sendBack(s: ClaimLiveState, task: LiveTask, actor: Actor, rawCom
   s.proposed = null;
   s.round += 1;
   s.stage = 'review';
-  const review = openTask(s, ctx.policy, 'review', newTask, { assignee: proposed.reviewer, reviewer: proposed.reviewer, comment });
+  const review = openTask(s, ctx, 'review', newTask, { assignee: proposed.reviewer, reviewer: proposed.reviewer, comment });
   s.status = statusForTasks(s.tasks);
   return {
     step: `send-back-${task.id}`,
@@ -497,10 +559,13 @@ export function reprioritize(s: ClaimLiveState, actor: Actor, priority: Priority
   const active = s.tasks.filter(isActive);
   for (const t of active) {
     t.priority = priority;
-    // A new priority restarts the SLA clock under that priority's limits.
+    // A new priority restarts the SLA clock under that priority's limits (rules 2: a held task's verdict clock too).
     if (t.status === 'open') {
       t.openSince = ctx.now;
       t.dueAt = ctx.now + claimSlaMs(ctx.policy, t.priority);
+    } else if (keepsClocks(ctx) && typeof t.verdictClockSince === 'number') {
+      t.verdictClockSince = ctx.now;
+      t.dueAt = dueAtUnder(t, ctx.policy);
     }
   }
   return {

@@ -46,6 +46,7 @@ import {
   submitVerdictAction,
   withdraw,
   withdrawAction,
+  adoptPolicy,
   type ClaimAction,
   type ClaimWrite,
   type TransitionContext,
@@ -55,6 +56,7 @@ import {
   approveUpdate,
   claimStateQuery,
   claimTaskUpdate,
+  policyChangedSignal,
   releaseTaskUpdate,
   renewLeaseUpdate,
   reprioritizeUpdate,
@@ -89,7 +91,7 @@ const stuckMarks = proxyActivities<ReviewActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 5 },
 });
-const { allocateTaskId } = proxyLocalActivities<ReviewActivities>({
+const { allocateTaskId, loadReviewPolicy } = proxyLocalActivities<ReviewActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
 });
@@ -181,9 +183,14 @@ function errorMessage(err: unknown): string {
  */
 export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Promise<ClaimWorkflowResult> {
   const info = workflowInfo();
-  const policy: ReviewPolicy = input.policy;
+  // The policy in force: fixed for the run, or (a run started with a stored version) the newest stored version,
+  // adopted when its policyChanged signal arrives, at the start, and before every timer decides anything.
+  let policy: ReviewPolicy = input.policy;
+  const followsStoredPolicy = input.policyVersion !== undefined;
+  const slaRules = input.slaRules ?? 1;
   const mode = input.mode ?? 'initial';
   const s: ClaimLiveState = input.carried ?? initialState(input, info.workflowId);
+  if (followsStoredPolicy && s.policyVersion === undefined) s.policyVersion = input.policyVersion;
   // The lookup calls an outside service: on the outbound task queue (its own worker slots) in runs that began after
   // that queue existed; histories from before scheduled it on the workflow's own queue.
   const outboundFactChecks = proxyActivities<EvidenceStepActivities>({ ...factCheckOptions, taskQueue: outboundTaskQueue(info.taskQueue) });
@@ -240,7 +247,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   // Scoped to the run chain (continue-as-new keeps firstExecutionRunId): a later correction run of the same
   // version, after a withdrawn one, must not find the withdrawn run's writes and skip its own as already applied.
   const claimKeyPrefix = (): string => `${s.workflowId}:${info.firstExecutionRunId}:v${s.version}`;
-  const context = (): TransitionContext => ({ policy, now: Date.now(), keyPrefix: claimKeyPrefix() });
+  const context = (): TransitionContext => ({ policy, now: Date.now(), keyPrefix: claimKeyPrefix(), ...(slaRules !== 1 ? { slaRules } : {}) });
 
   let lastAttrs = '';
   function syncSearchAttributes(state: ClaimLiveState = s): void {
@@ -428,9 +435,46 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   });
   handle(reprioritizeUpdate, reprioritizeAction);
 
+  // ---- the stored policy ----
+
+  /**
+   * Reads the newest stored policy and, when it is newer than the one in force, follows it: every active task's due
+   * time is recomputed and written with a policy_changed event. Runs inside exclusive(); a run with a fixed policy
+   * never asks.
+   */
+  async function adoptNewestPolicy(): Promise<void> {
+    if (!followsStoredPolicy || isTerminal(s)) return;
+    const newest = await loadReviewPolicy();
+    if (newest.version <= (s.policyVersion ?? -1)) return;
+    const previous = policy;
+    policy = newest.policy;
+    try {
+      await transition((d) => adoptPolicy(d, s.policyVersion ?? null, newest.version, context()));
+    } catch (err) {
+      policy = previous;
+      throw err;
+    }
+  }
+
+  // A signal handler must never throw (that would fail the workflow task): a policy that cannot be read or written
+  // now is picked up at the next timer or signal instead.
+  setHandler(policyChangedSignal, (arg) => {
+    const version = (arg as { version?: unknown } | undefined)?.version;
+    if (!followsStoredPolicy || typeof version !== 'number' || version <= (s.policyVersion ?? -1)) return;
+    void exclusive(async () => {
+      try {
+        await adoptNewestPolicy();
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure) && !(err instanceof ActivityFailure)) throw err;
+      }
+    });
+  });
+
   // ---- policy timers ----
 
   async function fireTimers(): Promise<void> {
+    // A newer stored policy may move (or cancel) what is due: read before deciding.
+    await adoptNewestPolicy();
     const now = Date.now();
     for (let i = 0; i < s.tasks.length; i++) {
       // A release happens at the time of its own write (after earlier writes of this round), an escalation at the
@@ -489,6 +533,12 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           return;
         }
         beginRun(s, mode, begun);
+        // The newest stored policy at the moment the run began (a version stored since the start was requested).
+        const stored = (begun as Partial<typeof begun>).policy;
+        if (followsStoredPolicy && stored && stored.version > (s.policyVersion ?? -1)) {
+          policy = stored.policy;
+          s.policyVersion = stored.version;
+        }
         syncSearchAttributes();
       });
       // Postgres says this claim was started before (by a run Temporal no longer has): this run ends, having written nothing.
@@ -610,7 +660,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
       if (!isTerminal(s) && shouldContinueAsNew()) {
         await condition(() => queued === 0 && allHandlersFinished());
         if (!isTerminal(s)) {
-          await continueAsNew<typeof claimVerificationWorkflow>({ ...input, carried: s });
+          // The policy in force goes with the state (a stored version adopted in this run).
+          await continueAsNew<typeof claimVerificationWorkflow>({ ...input, policy, ...(s.policyVersion !== undefined ? { policyVersion: s.policyVersion } : {}), carried: s });
         }
       }
     }

@@ -2,3 +2,4 @@
 export { claimVerificationWorkflow } from './claim-verification.workflow.ts';
 export { articleIntakeWorkflow } from './article-intake.workflow.ts';
 export { deliverVerdictWebhooks } from './webhook-delivery.workflow.ts';
+export { policyRolloutWorkflow } from './policy-rollout.workflow.ts';

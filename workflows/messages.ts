@@ -1,6 +1,6 @@
 // Message definitions shared by the claim workflow and its callers (src/claims-client/claim-workflows.ts).
 // Pure definitions only: importing this file outside a workflow is safe.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, ReviewPolicy, VerdictInput } from '../src/domain/review.ts';
 import type { ClaimStatus, Priority, TaskKind, TaskStatus } from '../src/domain/types.ts';
 
@@ -32,6 +32,11 @@ export interface LiveTask {
   completedAt: number | null;
   leaseExpiresAt: number | null;
   dueAt: number | null;
+  /**
+   * When the verdict SLA clock of a claimed task started (rules 2): its first claim, or its last escalation or
+   * reprioritization while claimed. A release and reclaim keep it. Absent in states of rules-1 runs.
+   */
+  verdictClockSince?: number | null;
   /** The reviewer whose verdict an approval task is about (four-eyes), or the reviewer a send-back returns to. */
   reviewer: string | null;
   comment: string | null;
@@ -74,6 +79,8 @@ export interface ClaimLiveState {
    * run after continue-as-new gets its first result back instead of being applied again. Optional for older states.
    */
   applied?: AppliedUpdate[];
+  /** The stored policy version this run follows (runs started with a versioned policy); absent for a fixed policy. */
+  policyVersion?: number;
 }
 
 export interface StuckState {
@@ -94,9 +101,20 @@ export interface CorrectionRequest {
   actor: Actor;
 }
 
+/**
+ * The SLA rules a run follows. 1: a released task's claim clock restarts and a claimed task has no verdict deadline
+ * (runs recorded before rules 2). 2: release and reclaim keep both clocks, and a claimed task escalates when its
+ * verdict SLA passes. Starts made by claimdesk's client carry the current one; histories without it replay as 1.
+ */
+export const CURRENT_SLA_RULES = 2;
+
 export interface ClaimWorkflowInput {
   claimId: string;
   policy: ReviewPolicy;
+  /** The review_policies version `policy` is (a run with one follows later versions); absent: a fixed policy. */
+  policyVersion?: number;
+  /** See CURRENT_SLA_RULES; absent means 1. */
+  slaRules?: number;
   mode?: ClaimWorkflowMode;
   correction?: CorrectionRequest;
   /** Set only by continue-as-new: the live state carried into the next run. */
@@ -108,6 +126,8 @@ export interface ClaimWorkflowInput {
 export interface ArticleIntakeInput {
   articleId: string;
   policy?: ReviewPolicy;
+  policyVersion?: number;
+  slaRules?: number;
 }
 
 export interface ArticleIntakeResult {
@@ -151,3 +171,26 @@ export const renewLeaseUpdate = defineUpdate<TaskActionResult, [{ taskId: string
 export const reprioritizeUpdate = defineUpdate<TaskActionResult, [{ actor: Actor; priority: Priority }]>('reprioritize');
 
 export const claimStateQuery = defineQuery<ClaimLiveState>('claimState');
+
+/**
+ * A new review policy version was stored: a run that follows stored policies reads the newest from Postgres (the
+ * signal carries only the number, so whoever can signal cannot make a claim follow a policy nobody stored).
+ */
+export const policyChangedSignal = defineSignal<[{ version: number }]>('policyChanged');
+
+export const policyRolloutWorkflowId = (version: number): string => `policy-rollout-v${version}`;
+
+export interface PolicyRolloutInput {
+  version: number;
+  /** Set by continue-as-new: the last claim id signalled, and the counts so far. */
+  after?: string | null;
+  signalled?: number;
+  skipped?: number;
+}
+
+export interface PolicyRolloutResult {
+  version: number;
+  signalled: number;
+  /** Claims whose workflow had closed between the listing and the signal. */
+  skipped: number;
+}

@@ -9,6 +9,7 @@ import * as m0009 from './0009-rate-limits-and-webhook-secret-encryption.ts';
 import * as m0010 from './0010-article-extraction-status.ts';
 import * as m0011 from './0011-stuck-claims.ts';
 import * as m0013 from './0013-queue-order-index.ts';
+import * as m0014 from './0014-review-policies.ts';
 
 // Explicit, ordered index: a migration is listed here once and never edited after it lands.
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0010-article-extraction-status': m0010,
   '0011-stuck-claims': m0011,
   '0013-queue-order-index': m0013,
+  '0014-review-policies': m0014,
 };

@@ -3,7 +3,7 @@ import { ServiceError as TemporalServiceError, WorkflowUpdateRPCTimeoutOrCancell
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AuthError } from '../accounts/users.ts';
 import { InvalidCursorError } from '../domain/cursor.ts';
-import { TaskActionError } from '../domain/review.ts';
+import { PolicyRolloutError, TaskActionError } from '../domain/review.ts';
 import { ExtractionInputError } from '../extraction/errors.ts';
 import { WebhookTargetError } from '../publishing/webhook-target.ts';
 
@@ -74,6 +74,7 @@ export function domainProblem(err: unknown): HttpProblem | null {
         return new HttpProblem(503, err.message, { ...extra, headers: { 'Retry-After': '5' } });
     }
   }
+  if (err instanceof PolicyRolloutError) return new HttpProblem(503, err.message, { headers: { 'Retry-After': '5' } });
   if (err instanceof AuthError) {
     if (err.code === 'user_exists') return new HttpProblem(409, err.message);
     if (err.field === null) return new HttpProblem(404, err.message);

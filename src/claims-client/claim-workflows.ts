@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcDeadlineError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
-import { DEFAULT_REVIEW_POLICY, TASK_ACTION_ERROR_CODES, TaskActionError, type Actor, type ReviewPolicy, type TaskActionErrorCode } from '../domain/review.ts';
+import { DEFAULT_REVIEW_POLICY, PolicyRolloutError, TASK_ACTION_ERROR_CODES, TaskActionError, type Actor, type ReviewPolicy, type StoredReviewPolicy, type TaskActionErrorCode } from '../domain/review.ts';
 import { EDITORIAL_ROLES, hasRole } from '../domain/roles.ts';
 import { DEV_ACTOR_SIGNING_KEY, signActorUpdate } from '../domain/actor-signature.ts';
-import type { DbOrTrx } from '../../db/index.ts';
+import type { Db } from '../../db/index.ts';
+import { currentReviewPolicy, saveReviewPolicy } from '../../db/repositories/review-policies.ts';
 import { findClaim } from '../../db/repositories/claims.ts';
 import { latestVerdictRef } from '../../db/repositories/verdicts.ts';
 import {
@@ -14,6 +15,8 @@ import {
   claimStatusKey,
   claimTaskUpdate,
   claimWorkflowId,
+  CURRENT_SLA_RULES,
+  policyRolloutWorkflowId,
   releaseTaskUpdate,
   renewLeaseUpdate,
   reprioritizeUpdate,
@@ -23,6 +26,7 @@ import {
   type ArticleIntakeInput,
   type ClaimLiveState,
   type ClaimWorkflowInput,
+  type PolicyRolloutInput,
   type RejectionDetails,
   type TaskActionResult,
 } from '../../workflows/messages.ts';
@@ -83,9 +87,18 @@ export interface ClaimWorkflows {
   act(claimId: string, action: TaskAction, opts?: IdempotencyOptions): Promise<TaskActionResult>;
   requestCorrection(claimId: string, actor: Actor, reason: string, opts?: IdempotencyOptions): Promise<{ workflowId: string }>;
   liveState(claimId: string): Promise<ClaimLiveState>;
-  /** The review policy every workflow started here runs with (shown read-only to admins). */
-  readonly policy: ReviewPolicy;
+  /** The fixed review policy every workflow started here runs with, or null when they follow the stored versions. */
+  readonly fixedPolicy: ReviewPolicy | null;
+  /** The policy new claims start with: the fixed one (as version 0), or the newest stored version. */
+  currentPolicy(): Promise<StoredReviewPolicy>;
+  /**
+   * Stores a new policy version (an admin's change) and starts telling every claim in flight, which follows it from
+   * its next timer or at once on the rollout's signal. Refused ('conflict') when expectedVersion is not the version
+   * in force, or when this client runs a fixed policy. Saving the policy in force again stores nothing.
+   */
+  savePolicy(input: { policy: ReviewPolicy; note: string | null; actor: Actor; expectedVersion?: number }): Promise<{ stored: StoredReviewPolicy; changed: boolean; rolloutWorkflowId: string | null }>;
 }
+
 
 /** How long a caller waits for an Update's result by default before it gets a "try again" (503 + Retry-After). */
 export const DEFAULT_UPDATE_DEADLINE_MS = 15_000;
@@ -96,12 +109,16 @@ const isStuck = (err: unknown): boolean => err instanceof WorkflowUpdateFailedEr
 
 export interface ClaimWorkflowsOptions {
   taskQueue: string;
+  /**
+   * A fixed review policy (tests run SLAs in seconds with one). Unset, with a read model: every start carries the
+   * newest stored version and the claim follows later ones. Unset without one: the built-in default, fixed.
+   */
   policy?: ReviewPolicy;
   /**
    * The read model: corrections are decided from the claim's recorded verdicts in Postgres, not from the workflow's
    * run in Temporal, which retention deletes. Without it, requestCorrection refuses to run.
    */
-  db?: DbOrTrx;
+  db?: Db;
   /** How long an Update may take before the caller is told to retry (UPDATE_DEADLINE_MS). */
   updateDeadlineMs?: number;
   /** Signs every Update's actor (src/domain/actor-signature.ts); the workers must hold it. Unset: the public development key. */
@@ -110,7 +127,15 @@ export interface ClaimWorkflowsOptions {
 
 /** The one way the API and CLI drive claim workflows: starts are idempotent, human steps are Updates. */
 export function createClaimWorkflows(client: Client, opts: ClaimWorkflowsOptions): ClaimWorkflows {
-  const policy = opts.policy ?? DEFAULT_REVIEW_POLICY;
+  const readModelForPolicy = opts.policy === undefined ? opts.db : undefined;
+  const fixedPolicy = readModelForPolicy ? null : (opts.policy ?? DEFAULT_REVIEW_POLICY);
+
+  /** What a start carries: the fixed policy, or the newest stored version (which the run then follows), and the SLA rules. */
+  async function startPolicy(): Promise<Pick<ClaimWorkflowInput, 'policy' | 'policyVersion' | 'slaRules'>> {
+    if (fixedPolicy) return { policy: fixedPolicy, slaRules: CURRENT_SLA_RULES };
+    const stored = await currentReviewPolicy(readModelForPolicy!);
+    return { policy: stored.policy, policyVersion: stored.version, slaRules: CURRENT_SLA_RULES };
+  }
   const signingKey = opts.actorSigningKey ?? DEV_ACTOR_SIGNING_KEY;
   const taskQueue = opts.taskQueue;
   const updateDeadlineMs = opts.updateDeadlineMs ?? DEFAULT_UPDATE_DEADLINE_MS;
@@ -187,14 +212,39 @@ export function createClaimWorkflows(client: Client, opts: ClaimWorkflowsOptions
   }
 
   return {
-    policy,
-    startArticleIntake(articleId) {
-      const input: ArticleIntakeInput = { articleId, policy };
+    fixedPolicy,
+
+    async currentPolicy() {
+      if (fixedPolicy) return { version: 0, policy: fixedPolicy, note: null, createdBy: null, createdAt: null };
+      return currentReviewPolicy(readModelForPolicy!);
+    },
+
+    async savePolicy({ policy: next, note, actor, expectedVersion }) {
+      if (!readModelForPolicy) throw new TaskActionError('conflict', 'this deployment runs a fixed review policy (set in code); it cannot be changed here');
+      const outcome = await saveReviewPolicy(readModelForPolicy, { policy: next, note, createdBy: actor.name, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
+      if (outcome.kind === 'conflict') {
+        throw new TaskActionError('conflict', `the review policy is at version ${outcome.current.version}, not ${expectedVersion}: reload it and apply your change again`, { currentState: String(outcome.current.version) });
+      }
+      const version = outcome.stored.version;
+      if (version === 0) return { stored: outcome.stored, changed: false, rolloutWorkflowId: null };
+      // Started for a saved version and again for a retried save of it (the id makes it once): a save whose
+      // rollout start failed is completed by its retry.
+      const input: PolicyRolloutInput = { version };
+      try {
+        await startOnce('policyRolloutWorkflow', policyRolloutWorkflowId(version), [input]);
+      } catch (err) {
+        throw new PolicyRolloutError(`review policy version ${version} is saved, but telling the running claims failed (${err instanceof Error ? err.message : String(err)}); they follow it from their next timer, and saving the same policy again retries the rollout`, { cause: err });
+      }
+      return { stored: outcome.stored, changed: outcome.kind === 'saved', rolloutWorkflowId: policyRolloutWorkflowId(version) };
+    },
+
+    async startArticleIntake(articleId) {
+      const input: ArticleIntakeInput = { articleId, ...(await startPolicy()) };
       return startOnce('articleIntakeWorkflow', articleWorkflowId(articleId), [input]);
     },
 
-    startClaim(claimId) {
-      const input: ClaimWorkflowInput = { claimId, policy, mode: 'initial' };
+    async startClaim(claimId) {
+      const input: ClaimWorkflowInput = { claimId, ...(await startPolicy()), mode: 'initial' };
       return startOnce('claimVerificationWorkflow', claimWorkflowId(claimId), [input]);
     },
 
@@ -232,7 +282,7 @@ export function createClaimWorkflows(client: Client, opts: ClaimWorkflowsOptions
       if (!(await latestVerdictRef(db, claimId))) {
         throw new TaskActionError('invalid_state', `claim ${claimId} has no recorded verdict to correct (${claim.status})`, { currentState: claim.status });
       }
-      const input: ClaimWorkflowInput = { claimId, policy, mode: 'correction', correction: { reason: reason.trim(), actor } };
+      const input: ClaimWorkflowInput = { claimId, ...(await startPolicy()), mode: 'correction', correction: { reason: reason.trim(), actor } };
       try {
         await client.workflow.start('claimVerificationWorkflow', {
           taskQueue,

@@ -30,7 +30,9 @@ export const verdictInputSchema = z.object({
 });
 export type VerdictInput = z.infer<typeof verdictInputSchema>;
 
-const durationMs = z.number().int().positive();
+/** A year: longer than any newsroom SLA, and far inside what a workflow timer takes. */
+export const MAX_POLICY_DURATION_MS = 365 * 24 * 3_600_000;
+const durationMs = z.number().int().positive().max(MAX_POLICY_DURATION_MS, 'must be at most a year (31536000000 ms)');
 
 // Review policy is data passed into each claim workflow, so tests run SLAs and leases in seconds.
 export const reviewPolicySchema = z.object({
@@ -58,6 +60,53 @@ export const DEFAULT_REVIEW_POLICY: ReviewPolicy = {
   approvalRequiredFor: [...RATINGS],
   approvers: 1,
 };
+
+/** A stored review policy version, as the API shows it. Version 0 is the built-in default (nothing stored yet). */
+export interface StoredReviewPolicy {
+  version: number;
+  policy: ReviewPolicy;
+  note: string | null;
+  createdBy: string | null;
+  createdAt: Date | null;
+}
+
+/**
+ * A policy read back from storage (or carried by an older run), field by field: whatever is missing or no longer
+ * valid (a row saved before a field existed) takes the default's value, so no deadline is ever computed from
+ * undefined. Valid input comes back unchanged.
+ */
+export function resolvePolicy(stored: unknown): ReviewPolicy {
+  const raw = (typeof stored === 'object' && stored !== null ? stored : {}) as Record<string, unknown>;
+  const field = <K extends keyof ReviewPolicy>(key: K): ReviewPolicy[K] => {
+    const parsed = reviewPolicySchema.shape[key].safeParse(raw[key]);
+    return (parsed.success ? parsed.data : DEFAULT_REVIEW_POLICY[key]) as ReviewPolicy[K];
+  };
+  const perPriority = (key: 'claimSlaMs' | 'verdictSlaMs'): Record<Priority, number> => {
+    const given = (typeof raw[key] === 'object' && raw[key] !== null ? raw[key] : {}) as Record<string, unknown>;
+    return Object.fromEntries(
+      PRIORITIES.map((p) => {
+        const v = given[p];
+        return [p, typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : DEFAULT_REVIEW_POLICY[key][p]];
+      }),
+    ) as Record<Priority, number>;
+  };
+  return {
+    claimSlaMs: perPriority('claimSlaMs'),
+    verdictSlaMs: perPriority('verdictSlaMs'),
+    leaseMs: field('leaseMs'),
+    maxEscalations: field('maxEscalations'),
+    approvalRequiredFor: field('approvalRequiredFor'),
+    approvers: field('approvers'),
+  };
+}
+
+/** A policy version was saved but the claims in flight could not be told yet: they follow it from their next timer. */
+export class PolicyRolloutError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'PolicyRolloutError';
+  }
+}
 
 export function nextPriority(p: Priority): Priority {
   const i = PRIORITIES.indexOf(p);

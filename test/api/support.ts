@@ -34,11 +34,12 @@ export async function uniqueUser(env: TestEnv, role: Role, prefix: string = role
   return { name, token };
 }
 
-export async function openApiHarness(opts: { publicCacheMs?: number; worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy; demo?: DemoMode; log?: Logger; webDist?: string } = {}): Promise<ApiHarness> {
+export async function openApiHarness(opts: { publicCacheMs?: number; worker?: boolean; config?: Record<string, string>; heartbeatMs?: number; dashboardCacheMs?: number; policy?: ReviewPolicy | null; demo?: DemoMode; log?: Logger; webDist?: string } = {}): Promise<ApiHarness> {
   const env = await openTestEnv();
   const taskQueue = uniqueTaskQueue('api');
   const worker = opts.worker === false ? null : await startTestWorker(env, taskQueue);
-  const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, policy: opts.policy ?? TEST_POLICY, db: env.db });
+  // policy null: the claims follow the policy versions stored in this file's database, as in production.
+  const claimWorkflows = createClaimWorkflows(env.client, { taskQueue, ...(opts.policy === null ? {} : { policy: opts.policy ?? TEST_POLICY }), db: env.db });
   // The tests' webhook receivers listen on loopback, which the service refuses unless told otherwise: told here, explicitly.
   // Every injected request comes from 127.0.0.1: the per-address limit of anonymous routes is raised out of the way
   // (the rate-limit tests set their own).

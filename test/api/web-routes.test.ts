@@ -85,10 +85,10 @@ describe('admin routes', () => {
     expect((await h.req({ method: 'GET', url: '/api/users/999999999/tokens', token: h.tokens.admin })).statusCode).toBe(404);
   });
 
-  it('shows the review policy in force, read-only', async () => {
+  it('shows the review policy in force (this harness runs a fixed one, version 0)', async () => {
     const res = await h.req({ method: 'GET', url: '/api/policy', token: h.tokens.admin });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ policy: h.claimWorkflows.policy });
+    expect(res.json()).toEqual({ version: 0, policy: h.claimWorkflows.fixedPolicy, note: null, createdBy: null, createdAt: null, fixed: true });
   });
 
   it('previews the claims of an article and stores nothing', async () => {

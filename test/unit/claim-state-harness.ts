@@ -12,7 +12,7 @@ import {
   type ClaimWrite,
   type Decision,
 } from '../../workflows/claim-state.ts';
-import type { ClaimLiveState } from '../../workflows/messages.ts';
+import { CURRENT_SLA_RULES, type ClaimLiveState } from '../../workflows/messages.ts';
 import { DEFAULT_REVIEW_POLICY, type Actor, type ReviewPolicy, type VerdictInput } from '../../src/domain/review.ts';
 
 export const alice: Actor = { name: 'alice', role: 'fact_checker' };
@@ -34,8 +34,10 @@ export class Desk {
   readonly writes: ClaimWrite[] = [];
 
   constructor(
-    readonly policy: ReviewPolicy = POLICY,
+    public policy: ReviewPolicy = POLICY,
     mode: 'initial' | 'correction' = 'initial',
+    /** The run's SLA rules: the current ones unless a test pins the old. */
+    readonly slaRules: number = CURRENT_SLA_RULES,
   ) {
     this.s = initialState({ claimId: '1', mode, ...(mode === 'correction' ? { correction: { reason: 'new figures', actor: erin } } : {}) }, 'claim-1');
     this.s.status = 'awaiting_review';
@@ -43,7 +45,7 @@ export class Desk {
   }
 
   ctx() {
-    return { policy: this.policy, now: this.now, keyPrefix: 'claim-1:run:v1' };
+    return { policy: this.policy, now: this.now, keyPrefix: 'claim-1:run:v1', slaRules: this.slaRules };
   }
 
   private allocate(): string {

@@ -165,14 +165,24 @@ describe('claim state: leases', () => {
     expect(task.leaseExpiresAt).toBe(desk.now + POLICY.leaseMs);
   });
 
-  it('an idle lease expires: the task goes back to the queue with a fresh SLA', () => {
+  it('an idle lease expires: the task goes back to the queue, its claim SLA clock still running from when it opened', () => {
     const desk = new Desk();
     const task = desk.task('review');
+    const opened = task.openSince;
     desk.ok(claimTaskAction, { taskId: task.id, actor: alice });
     expect(nextDeadline(desk.s, POLICY)).toBe(task.leaseExpiresAt);
     desk.advance(POLICY.leaseMs);
-    expect(task).toMatchObject({ status: 'open', assignee: null, openSince: desk.now, dueAt: desk.now + POLICY.claimSlaMs.normal });
+    expect(task).toMatchObject({ status: 'open', assignee: null, openSince: opened, dueAt: opened + POLICY.claimSlaMs.normal });
     expect(desk.writes.at(-1)?.event).toMatchObject({ type: 'lease_expired', payload: { previousAssignee: 'alice' } });
+  });
+
+  it('under SLA rules 1 (runs recorded before rules 2) an expired lease restarted the claim SLA clock', () => {
+    const desk = new Desk(POLICY, 'initial', 1);
+    const task = desk.task('review');
+    desk.ok(claimTaskAction, { taskId: task.id, actor: alice });
+    desk.advance(POLICY.leaseMs);
+    expect(task).toMatchObject({ status: 'open', openSince: desk.now, dueAt: desk.now + POLICY.claimSlaMs.normal });
+    expect(task.verdictClockSince).toBeUndefined();
   });
 });
 

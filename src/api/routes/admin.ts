@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { revokeUserSessions } from '../../../db/repositories/sessions.ts';
 import { findAdminUser, listTokens, listUsers, revokeTokenById, updateUser, type AdminUserRow, type TokenRow } from '../../../db/repositories/user-admin.ts';
-import { reviewPolicySchema } from '../../domain/review.ts';
+import { reviewPolicySchema, type StoredReviewPolicy } from '../../domain/review.ts';
+import { listReviewPolicies } from '../../../db/repositories/review-policies.ts';
 import { ROLES } from '../../domain/types.ts';
 import { AuthError } from '../../accounts/users.ts';
 import { principalOf } from '../auth.ts';
@@ -27,7 +28,23 @@ function toTokenInfo(r: TokenRow): z.infer<typeof tokenInfoSchema> {
   return { id: r.id, label: r.label, createdAt: r.created_at.toISOString(), lastUsedAt: r.last_used_at?.toISOString() ?? null, revokedAt: r.revoked_at?.toISOString() ?? null };
 }
 
-/** The admin page: users, their passwords and tokens, and the review policy (read-only). Tokens are shown once. */
+const storedPolicySchema = z
+  .object({
+    version: z.number().int(),
+    policy: reviewPolicySchema,
+    note: z.string().nullable(),
+    createdBy: z.string().nullable(),
+    createdAt: iso.nullable(),
+    /** True when this deployment runs a policy fixed in code (it cannot be changed through the API). */
+    fixed: z.boolean(),
+  })
+  .meta({ id: 'ReviewPolicyVersion' });
+
+function toStoredPolicy(p: StoredReviewPolicy, fixed: boolean): z.infer<typeof storedPolicySchema> {
+  return { version: p.version, policy: p.policy, note: p.note, createdBy: p.createdBy, createdAt: p.createdAt?.toISOString() ?? null, fixed };
+}
+
+/** The admin page: users, their passwords and tokens, and the review policy (versioned, editable). Tokens are shown once. */
 export function adminRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
   const { db } = ctx.deps;
   const admin = ctx.access(['admin']);
@@ -136,8 +153,60 @@ export function adminRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/policy',
-      { onRequest: admin, schema: { tags: ['admin'], summary: 'The review policy new claim workflows run with (durations in milliseconds); read-only', response: { 200: z.object({ policy: reviewPolicySchema }) } } },
-      async () => ({ policy: ctx.deps.claimWorkflows.policy }),
+      {
+        onRequest: admin,
+        schema: {
+          tags: ['admin'],
+          summary: 'The review policy new claims start with and claims in flight follow (durations in milliseconds), with its version',
+          response: { 200: storedPolicySchema },
+        },
+      },
+      async () => toStoredPolicy(await ctx.deps.claimWorkflows.currentPolicy(), ctx.deps.claimWorkflows.fixedPolicy !== null),
+    );
+
+    app.put(
+      '/api/policy',
+      {
+        onRequest: admin,
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Save a new review policy version (validated, audited): new claims start with it and every claim in flight follows it (at once, or at its next timer). expectedVersion refuses the save (409) if someone saved meanwhile; saving the policy in force again stores nothing',
+          body: z
+            .object({
+              policy: reviewPolicySchema.strict(),
+              note: z.string().trim().max(2000).optional(),
+              expectedVersion: z.number().int().min(0).optional(),
+            })
+            .strict(),
+          response: { 200: storedPolicySchema.extend({ changed: z.boolean(), rolloutWorkflowId: z.string().nullable() }) },
+        },
+      },
+      async (req) => {
+        const principal = principalOf(req);
+        const { stored, changed, rolloutWorkflowId } = await ctx.deps.claimWorkflows.savePolicy({
+          policy: req.body.policy,
+          note: req.body.note && req.body.note !== '' ? req.body.note : null,
+          actor: principal.actor,
+          ...(req.body.expectedVersion !== undefined ? { expectedVersion: req.body.expectedVersion } : {}),
+        });
+        if (changed) req.log.info({ version: stored.version, by: principal.user.name }, 'review policy saved');
+        return { ...toStoredPolicy(stored, false), changed, rolloutWorkflowId };
+      },
+    );
+
+    app.get(
+      '/api/policy/versions',
+      {
+        onRequest: admin,
+        schema: {
+          tags: ['admin'],
+          summary: 'Every saved review policy version, newest first: who saved it, when and why',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+          response: { 200: z.object({ items: z.array(storedPolicySchema) }) },
+        },
+      },
+      async (req) => ({ items: (await listReviewPolicies(db, req.query.limit)).map((p) => toStoredPolicy(p, false)) }),
     );
   };
 }

@@ -113,7 +113,7 @@ export function dashboardRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         count: stuckCount,
         claims: stuckRows.map((r) => ({ claimId: String(r.claim_id), text: r.text, status: r.status, workflowId: r.workflow_id, step: r.step, since: r.stuck_at.toISOString() })),
       },
-      ...(await computeDashboardExtras(db, { days, maxEscalations: ctx.deps.claimWorkflows.policy.maxEscalations, temporalUiUrl: ctx.deps.config.TEMPORAL_UI_URL ?? null, namespace: ctx.deps.config.TEMPORAL_NAMESPACE })),
+      ...(await computeDashboardExtras(db, { days, maxEscalations: (await ctx.deps.claimWorkflows.currentPolicy()).policy.maxEscalations, temporalUiUrl: ctx.deps.config.TEMPORAL_UI_URL ?? null, namespace: ctx.deps.config.TEMPORAL_NAMESPACE })),
     };
   }
 }

@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  log,
   isCancellation,
   patched,
   proxyActivities,
@@ -509,38 +510,53 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   /** Everything from the start to the end of the claim's process (or this run's continue-as-new). */
   async function run(): Promise<ClaimWorkflowResult> {
     if (!input.carried) {
-      await exclusive(async () => {
-        // A withdrawal can arrive with the start, before this step runs: then there is nothing to begin.
-        if (isTerminal(s)) return;
-        let begun;
-        try {
-          begun = await writes.beginRun({
-            claimId: s.claimId,
-            workflowId: s.workflowId,
-            key: `${s.workflowId}:${mode}:${info.firstExecutionRunId}:begin`,
-            mode,
-            correction: input.correction ? { reason: input.correction.reason, actor: input.correction.actor } : null,
-            at: Date.now(),
-          });
-        } catch (err) {
-          const alreadyStarted = writeFailure(err, ALREADY_STARTED);
-          if (!alreadyStarted) throw err;
-          const details = (alreadyStarted.details?.[0] ?? {}) as { currentState?: unknown; latestVerdictId?: unknown };
-          refused = {
-            status: typeof details.currentState === 'string' ? (details.currentState as ClaimWorkflowResult['status']) : s.status,
-            verdictId: typeof details.latestVerdictId === 'string' ? details.latestVerdictId : null,
-          };
-          return;
-        }
-        beginRun(s, mode, begun);
-        // The newest stored policy at the moment the run began (a version stored since the start was requested).
-        const stored = (begun as Partial<typeof begun>).policy;
-        if (followsStoredPolicy && stored && stored.version > (s.policyVersion ?? -1)) {
-          policy = stored.policy;
-          s.policyVersion = stored.version;
-        }
-        syncSearchAttributes();
-      });
+      // The start must be recorded for the claim to go anywhere: while the read model refuses it for good, the claim
+      // is marked stuck and the start retried with a backoff, so an operator's repair lets it through.
+      for (let failures = 0; ; failures++) {
+        const begun = await exclusive(async (): Promise<boolean> => {
+          // A withdrawal can arrive with the start, before this step runs: then there is nothing to begin.
+          if (isTerminal(s)) return true;
+          let begun;
+          try {
+            begun = await writes.beginRun({
+              claimId: s.claimId,
+              workflowId: s.workflowId,
+              key: `${s.workflowId}:${mode}:${info.firstExecutionRunId}:begin`,
+              mode,
+              correction: input.correction ? { reason: input.correction.reason, actor: input.correction.actor } : null,
+              at: Date.now(),
+            });
+          } catch (err) {
+            if (isRejectedWrite(err)) {
+              await markStuck('begin', errorMessage(err));
+              return false;
+            }
+            const alreadyStarted = writeFailure(err, ALREADY_STARTED);
+            if (!alreadyStarted) throw err;
+            const details = (alreadyStarted.details?.[0] ?? {}) as { currentState?: unknown; latestVerdictId?: unknown };
+            refused = {
+              status: typeof details.currentState === 'string' ? (details.currentState as ClaimWorkflowResult['status']) : s.status,
+              verdictId: typeof details.latestVerdictId === 'string' ? details.latestVerdictId : null,
+            };
+            return true;
+          }
+          beginRun(s, mode, begun);
+          // The newest stored policy at the moment the run began (a version stored since the start was requested).
+          const stored = (begun as Partial<typeof begun>).policy;
+          if (followsStoredPolicy && stored && stored.version > (s.policyVersion ?? -1)) {
+            policy = stored.policy;
+            s.policyVersion = stored.version;
+          }
+          if (s.stuck) {
+            s.stuck = null;
+            upsertSearchAttributes([{ key: claimStuckKey, value: null }]);
+          }
+          syncSearchAttributes();
+          return true;
+        });
+        if (begun) break;
+        await sleep(timerBackoffMs(failures));
+      }
       // Postgres says this claim was started before (by a run Temporal no longer has): this run ends, having written nothing.
       if (refused) return { claimId: s.claimId, status: refused.status, verdictId: refused.verdictId, version: null };
       if (mode === 'initial') {
@@ -679,7 +695,12 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           taskQueue: info.taskQueue,
         });
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // Already started (a retried run): its deliveries are under way. Anything else must not fail a claim whose
+        // verdict is recorded: the delivery log shows none for it, and subscribers can be sent it again.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+          if (isCancellation(err)) throw err;
+          log.error('webhook delivery could not be started; the verdict stands', { claimId: s.claimId, verdictId: s.verdictId, error: errorMessage(err) });
+        }
       }
     }
 

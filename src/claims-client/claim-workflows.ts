@@ -303,9 +303,12 @@ export function createClaimWorkflows(client: Client, opts: ClaimWorkflowsOptions
 
     async liveState(claimId) {
       try {
-        return await client.workflow.getHandle(claimWorkflowId(claimId)).query(claimStateQuery);
+        // A query waits for a worker to answer it: with none polling (all down, or busy) it gets the same deadline
+        // as an Update, not a request held open indefinitely.
+        return await client.withDeadline(Date.now() + updateDeadlineMs, () => client.workflow.getHandle(claimWorkflowId(claimId)).query(claimStateQuery));
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw new TaskActionError('not_found', `claim ${claimId} has no workflow`, { cause: err });
+        if (isGrpcDeadlineError(err)) throw new TaskActionError('timeout', `claim ${claimId}'s workflow did not answer within ${Math.ceil(updateDeadlineMs / 1000)} s (no worker is taking its tasks); try again later`, { cause: err });
         throw err;
       }
     },

@@ -134,4 +134,39 @@ describe('claim verification workflow: a write the read model refuses for good',
     expect((await eventTypes(env.db, claimId)).filter((t) => t === 'task_claimed')).toHaveLength(1);
     await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'test cleanup' });
   });
+
+  it('a start the read model refuses for good marks the claim stuck instead of failing the workflow, and goes on once repaired', async () => {
+    const claimId = await insertClaim(env.db);
+    const constraint = `drift_begin_${claimId}`;
+    await sql`ALTER TABLE claim_events ADD CONSTRAINT ${sql.id(constraint)} CHECK (NOT (claim_id = ${sql.lit(Number(claimId))} AND type = 'research_started'))`.execute(env.db);
+    try {
+      await flows.startClaim(claimId);
+      await eventually('the stuck mark of the start', async () => (await stuckRow(env, claimId))?.step === 'begin');
+      const handle = env.client.workflow.getHandle(claimWorkflowId(claimId));
+      const description = await handle.describe();
+      expect(description.status.name).toBe('RUNNING');
+      expect(description.searchAttributes).toMatchObject({ ClaimStuck: ['begin'] });
+      expect(await tasksOf(env.db, claimId)).toEqual([]);
+    } finally {
+      await sql`ALTER TABLE claim_events DROP CONSTRAINT ${sql.id(constraint)}`.execute(env.db);
+    }
+    // Repaired: the retry (backing off 1 s, 2 s, 4 s…) begins the run, and the claim goes on to review.
+    const review = await waitForTask(env.db, claimId, 'review');
+    expect(await stuckRow(env, claimId)).toBeUndefined();
+    expect((await eventTypes(env.db, claimId)).filter((t) => t === 'research_started')).toHaveLength(1);
+    expect((await env.client.workflow.getHandle(claimWorkflowId(claimId)).describe()).typedSearchAttributes.get(claimStuckKey)).toBeFalsy();
+    await flows.act(claimId, { type: 'withdraw', actor: erin, reason: `test cleanup ${review.id}` });
+  });
+
+  it('a live-state query nobody answers (no worker on the claim\'s queue) is a "timeout" within the deadline, not a hang', async () => {
+    const orphaned = createClaimWorkflows(env.client, { taskQueue: `${taskQueue}-nobody`, policy: DEFAULT_REVIEW_POLICY, updateDeadlineMs: 1500 });
+    const claimId = await insertClaim(env.db);
+    await orphaned.startClaim(claimId);
+    const started = Date.now();
+    const refused = await orphaned.liveState(claimId).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TaskActionError);
+    expect(refused).toMatchObject({ code: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await env.client.workflow.getHandle(claimWorkflowId(claimId)).terminate('test cleanup');
+  });
 });

@@ -77,7 +77,7 @@ describe('the web app treats text as text and sessions as sessions', () => {
     expect(a11y).toEqual([]);
   });
 
-  it('an admin sees users and roles, issues a token shown once, and reads the review policy', async () => {
+  it('an admin sees users and roles, issues a token shown once, and reads and changes the review policy', async () => {
     watch = new Watch();
     const page = await watch.page(await context());
     await signIn(page, svc.baseUrl, svc.users.admin);
@@ -89,9 +89,33 @@ describe('the web app treats text as text and sessions as sessions', () => {
     await page.getByText(`New token for ${svc.users.ed.name} (shown once)`).waitFor();
     await row.getByRole('button', { name: `Tokens of ${svc.users.ed.name}` }).click();
     await row.locator('.token-list li').first().waitFor();
-    await page.getByRole('heading', { name: 'Review policy (read-only)' }).waitFor();
-    await page.getByText('Approvers').waitFor();
+    const policy = page.getByRole('region', { name: 'Review policy' });
+    await policy.getByText('Built-in default (version 0)').waitFor();
+    await policy.getByText('Approvers').waitFor();
     a11y.push(...(await capture(page, 'admin')));
+
+    // Changing the policy: a bad field is named beside it, a good one saves as version 1 with the reason.
+    await policy.getByRole('button', { name: 'Change policy' }).click();
+    await policy.getByLabel('Lease without activity (minutes)').fill('soon');
+    await policy.getByRole('button', { name: 'Save as a new version' }).click();
+    await policy.locator('#lease-error').waitFor();
+    // That 400 was the point (the response and the browser's console line for it): taken off the watch's list,
+    // which must hold nothing else.
+    const expected = (p: string) => p === 'HTTP 400: PUT /api/policy' || (p.includes('status of 400') && p.includes('/api/policy'));
+    expect(watch.problems.filter((p) => !expected(p))).toEqual([]);
+    expect(watch.problems).toContain('HTTP 400: PUT /api/policy');
+    watch.problems.length = 0;
+    a11y.push(...(await capture(page, 'admin-policy-form')));
+    await policy.getByLabel('Lease without activity (minutes)').fill('90');
+    await policy.locator('#claim-urgent').fill('0.5');
+    await policy.getByLabel('Why (kept with the version)').fill('election night');
+    await policy.getByRole('button', { name: 'Save as a new version' }).click();
+    await policy.getByRole('status').getByText('Saved as version 1').waitFor();
+    await policy.getByText(/Version 1, saved by .* election night/).waitFor();
+    const stored = await svc.call<{ version: number; note: string; createdBy: string; policy: { leaseMs: number; claimSlaMs: { urgent: number } } }>('GET', '/api/policy', svc.users.admin.token);
+    expect(stored.body).toMatchObject({ version: 1, note: 'election night', createdBy: svc.users.admin.name });
+    expect(stored.body.policy.leaseMs).toBe(90 * 60_000);
+    expect(stored.body.policy.claimSlaMs.urgent).toBe(30 * 60_000);
     expect(a11y).toEqual([]);
   });
 

@@ -17,7 +17,7 @@ import { setPasswordHash } from '../../db/repositories/sessions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { waitFor } from '../../src/services/net.ts';
-import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
+import type { ReviewPolicy } from '../../src/domain/review.ts';
 import type { Role } from '../../src/domain/types.ts';
 import { createWorker, installRuntime } from '../../src/worker/index.ts';
 import { openScratchDb } from '../evidence/scratch-db.ts';
@@ -89,7 +89,8 @@ export async function startService(opts: { policy?: ReviewPolicy; demo?: boolean
   const app: FastifyInstance = await buildApp({
     db: scratch.db,
     temporal: client,
-    claimWorkflows: createClaimWorkflows(client, { taskQueue, policy: opts.policy ?? DEFAULT_REVIEW_POLICY, db: scratch.db }),
+    // Without a fixed policy the claims follow the versions stored in the scratch database, as in production.
+    claimWorkflows: createClaimWorkflows(client, { taskQueue, ...(opts.policy ? { policy: opts.policy } : {}), db: scratch.db }),
     // The browser's every anonymous request comes from 127.0.0.1: the per-address limit is raised out of the way.
     config: loadConfig({ PUBLISHER_NAME: 'E2E Desk', TEMPORAL_UI_URL: 'http://127.0.0.1:8233', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY }),
     log: testLogger,

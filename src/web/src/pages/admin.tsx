@@ -285,42 +285,231 @@ function Webhooks() {
   );
 }
 
-const POLICY_LABELS: Record<string, string> = {
-  claimSlaMs: 'Claimed within',
-  verdictSlaMs: 'Verdict within',
-  leaseMs: 'Lease without activity',
-  maxEscalations: 'Escalations at most',
-  approvalRequiredFor: 'Approval required for',
-  approvers: 'Approvers',
-};
+const PRIORITY_ORDER = ['urgent', 'high', 'normal', 'low'] as const;
+type PolicyPriority = (typeof PRIORITY_ORDER)[number];
+
+interface ReviewPolicy {
+  claimSlaMs: Record<PolicyPriority, number>;
+  verdictSlaMs: Record<PolicyPriority, number>;
+  leaseMs: number;
+  maxEscalations: number;
+  approvalRequiredFor: Rating[];
+  approvers: number;
+}
+
+interface StoredPolicy {
+  version: number;
+  policy: ReviewPolicy;
+  note: string | null;
+  createdBy: string | null;
+  createdAt: string | null;
+  fixed: boolean;
+}
+
+/** The form keeps what people type (hours and minutes as text) and turns it into milliseconds only on save. */
+interface PolicyDraft {
+  claimHours: Record<PolicyPriority, string>;
+  verdictHours: Record<PolicyPriority, string>;
+  leaseMinutes: string;
+  maxEscalations: string;
+  approvers: string;
+  approvalRequiredFor: Rating[];
+  note: string;
+}
+
+const HOUR_MS = 3_600_000;
+const trimNumber = (n: number) => String(Math.round(n * 1000) / 1000);
+
+function draftOf(p: ReviewPolicy): PolicyDraft {
+  const hours = (r: Record<PolicyPriority, number>) => Object.fromEntries(PRIORITY_ORDER.map((k) => [k, trimNumber(r[k] / HOUR_MS)])) as Record<PolicyPriority, string>;
+  return {
+    claimHours: hours(p.claimSlaMs),
+    verdictHours: hours(p.verdictSlaMs),
+    leaseMinutes: trimNumber(p.leaseMs / 60_000),
+    maxEscalations: String(p.maxEscalations),
+    approvers: String(p.approvers),
+    approvalRequiredFor: [...p.approvalRequiredFor],
+    note: '',
+  };
+}
+
+/** Text to milliseconds; whatever is not a number goes to the server as is, which names the field that is wrong. */
+const toMs = (text: string, unit: number): number => (text.trim() === '' || Number.isNaN(Number(text)) ? Number.NaN : Math.round(Number(text) * unit));
+const toInt = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
+
+function policyOf(d: PolicyDraft): ReviewPolicy {
+  const ms = (r: Record<PolicyPriority, string>) => Object.fromEntries(PRIORITY_ORDER.map((k) => [k, toMs(r[k], HOUR_MS)])) as Record<PolicyPriority, number>;
+  return {
+    claimSlaMs: ms(d.claimHours),
+    verdictSlaMs: ms(d.verdictHours),
+    leaseMs: toMs(d.leaseMinutes, 60_000),
+    maxEscalations: toInt(d.maxEscalations),
+    approvalRequiredFor: d.approvalRequiredFor,
+    approvers: toInt(d.approvers),
+  };
+}
+
+/** NaN does not survive JSON: a field left blank or typed as words is sent as the text, so the 400 names it. */
+function policyBody(d: PolicyDraft): unknown {
+  const p = policyOf(d);
+  const orText = (n: number, text: string): number | string => (Number.isNaN(n) ? text : n);
+  const perPriority = (r: Record<PolicyPriority, number>, texts: Record<PolicyPriority, string>) => Object.fromEntries(PRIORITY_ORDER.map((k) => [k, orText(r[k], texts[k])]));
+  return {
+    claimSlaMs: perPriority(p.claimSlaMs, d.claimHours),
+    verdictSlaMs: perPriority(p.verdictSlaMs, d.verdictHours),
+    leaseMs: orText(p.leaseMs, d.leaseMinutes),
+    maxEscalations: orText(p.maxEscalations, d.maxEscalations),
+    approvalRequiredFor: p.approvalRequiredFor,
+    approvers: orText(p.approvers, d.approvers),
+  };
+}
 
 function Policy() {
-  const policy = useQuery({ queryKey: ['policy'], queryFn: () => api<Record<string, unknown>>('/api/policy') });
-  const p = (policy.data && 'policy' in policy.data ? policy.data.policy : policy.data) as Record<string, unknown> | undefined;
-  const ms = (v: unknown) => (typeof v === 'number' ? duration(v / 1000) : String(v));
+  const qc = useQueryClient();
+  const policy = useQuery({ queryKey: ['policy'], queryFn: () => api<StoredPolicy>('/api/policy') });
+  const [draft, setDraft] = useState<PolicyDraft | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const current = policy.data;
+  const save = useMutation({
+    mutationFn: (d: PolicyDraft) =>
+      api<StoredPolicy & { changed: boolean }>('/api/policy', {
+        method: 'PUT',
+        body: { policy: policyBody(d), ...(d.note.trim() ? { note: d.note.trim() } : {}), expectedVersion: current?.version ?? 0 },
+      }),
+    onSuccess: (r) => {
+      setDraft(null);
+      setSaved(r.changed ? `Saved as version ${r.version}: claims in review follow it now.` : 'Nothing changed: this is the policy in force.');
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: ['policy'] }),
+  });
+  const p = current?.policy;
+  const hours = (v: number) => duration(v / 1000);
+  const set = (change: Partial<PolicyDraft>) => setDraft((d) => (d ? { ...d, ...change } : d));
   return (
     <section aria-labelledby="policy-title" className="card">
-      <h2 id="policy-title">Review policy (read-only)</h2>
+      <h2 id="policy-title">Review policy</h2>
       <ErrorNote error={policy.error} />
-      {p ? (
-        <dl className="facts">
-          {Object.entries(p).map(([k, v]) => (
-            <div key={k} className="fact">
-              <dt>{POLICY_LABELS[k] ?? label(k)}</dt>
-              <dd>
-                {v && typeof v === 'object' && !Array.isArray(v)
-                  ? Object.entries(v as Record<string, unknown>)
-                      .map(([kk, vv]) => `${kk} ${k.endsWith('Ms') ? ms(vv) : String(vv)}`)
-                      .join(' · ')
-                  : Array.isArray(v)
-                    ? v.map((x) => (typeof x === 'string' && x in RATING_LABELS ? RATING_LABELS[x as Rating] : String(x))).join(', ')
-                    : k.endsWith('Ms')
-                      ? ms(v)
-                      : String(v)}
-              </dd>
+      {current ? (
+        <p className="muted small-text">
+          {current.version === 0 ? 'Built-in default (version 0)' : `Version ${current.version}, saved by ${current.createdBy ?? 'unknown'}${current.createdAt ? ` on ${dateTime(current.createdAt)}` : ''}`}
+          {current.note ? ` — ${current.note}` : ''}
+        </p>
+      ) : null}
+      {saved ? (
+        <p className="success" role="status">
+          {saved}
+        </p>
+      ) : null}
+      {p && !draft ? (
+        <>
+          <dl className="facts">
+            <div className="fact">
+              <dt>Claimed within</dt>
+              <dd>{PRIORITY_ORDER.map((k) => `${k} ${hours(p.claimSlaMs[k])}`).join(' · ')}</dd>
             </div>
-          ))}
-        </dl>
+            <div className="fact">
+              <dt>Verdict within</dt>
+              <dd>{PRIORITY_ORDER.map((k) => `${k} ${hours(p.verdictSlaMs[k])}`).join(' · ')}</dd>
+            </div>
+            <div className="fact">
+              <dt>Lease without activity</dt>
+              <dd>{hours(p.leaseMs)}</dd>
+            </div>
+            <div className="fact">
+              <dt>Escalations at most</dt>
+              <dd>{p.maxEscalations}</dd>
+            </div>
+            <div className="fact">
+              <dt>Approval required for</dt>
+              <dd>{p.approvalRequiredFor.map((r) => RATING_LABELS[r] ?? r).join(', ') || 'no rating'}</dd>
+            </div>
+            <div className="fact">
+              <dt>Approvers</dt>
+              <dd>{p.approvers}</dd>
+            </div>
+          </dl>
+          {current && !current.fixed ? (
+            <button
+              type="button"
+              onClick={() => {
+                setSaved(null);
+                save.reset();
+                setDraft(draftOf(p));
+              }}
+            >
+              Change policy
+            </button>
+          ) : (
+            <p className="muted small-text">This deployment runs a policy set in code; it cannot be changed here.</p>
+          )}
+        </>
+      ) : null}
+      {draft ? (
+        <form
+          className="policy-form"
+          onSubmit={(e: FormEvent) => {
+            e.preventDefault();
+            save.mutate(draft);
+          }}
+        >
+          {(['claim', 'verdict'] as const).map((which) => {
+            const key = which === 'claim' ? 'claimHours' : 'verdictHours';
+            const field = which === 'claim' ? 'policy.claimSlaMs' : 'policy.verdictSlaMs';
+            return (
+              <fieldset key={which}>
+                <legend>{which === 'claim' ? 'Claimed within (hours)' : 'Verdict within (hours, from the first claim)'}</legend>
+                {PRIORITY_ORDER.map((k) => (
+                  <span key={k} className="inline-field">
+                    <label htmlFor={`${which}-${k}`}>{label(k)}</label>
+                    <input id={`${which}-${k}`} inputMode="decimal" size={6} value={draft[key][k]} onChange={(e) => set({ [key]: { ...draft[key], [k]: e.target.value } } as Partial<PolicyDraft>)} />
+                  </span>
+                ))}
+                <FieldError error={save.error} field={field} id={`${which}-error`} />
+              </fieldset>
+            );
+          })}
+          <span className="inline-field">
+            <label htmlFor="lease-minutes">Lease without activity (minutes)</label>
+            <input id="lease-minutes" inputMode="decimal" size={6} value={draft.leaseMinutes} aria-describedby="lease-error" onChange={(e) => set({ leaseMinutes: e.target.value })} />
+          </span>
+          <FieldError error={save.error} field="policy.leaseMs" id="lease-error" />
+          <span className="inline-field">
+            <label htmlFor="max-escalations">Escalations at most</label>
+            <input id="max-escalations" inputMode="numeric" size={3} value={draft.maxEscalations} aria-describedby="escalations-error" onChange={(e) => set({ maxEscalations: e.target.value })} />
+          </span>
+          <FieldError error={save.error} field="policy.maxEscalations" id="escalations-error" />
+          <span className="inline-field">
+            <label htmlFor="approvers">Approvers (distinct editors, never the reviewer)</label>
+            <input id="approvers" inputMode="numeric" size={3} value={draft.approvers} aria-describedby="approvers-error" onChange={(e) => set({ approvers: e.target.value })} />
+          </span>
+          <FieldError error={save.error} field="policy.approvers" id="approvers-error" />
+          <fieldset>
+            <legend>Approval required for</legend>
+            {(Object.keys(RATING_LABELS) as Rating[]).map((r) => (
+              <label key={r} className="check">
+                <input
+                  type="checkbox"
+                  checked={draft.approvalRequiredFor.includes(r)}
+                  onChange={(e) => set({ approvalRequiredFor: e.target.checked ? [...draft.approvalRequiredFor, r] : draft.approvalRequiredFor.filter((x) => x !== r) })}
+                />{' '}
+                {RATING_LABELS[r]}
+              </label>
+            ))}
+          </fieldset>
+          <span className="inline-field">
+            <label htmlFor="policy-note">Why (kept with the version)</label>
+            <input id="policy-note" value={draft.note} maxLength={2000} onChange={(e) => set({ note: e.target.value })} />
+          </span>
+          <FormError error={save.error} fields={['policy']} />
+          <div className="actions">
+            <button type="submit" disabled={save.isPending}>
+              Save as a new version
+            </button>
+            <button type="button" onClick={() => setDraft(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
       ) : null}
     </section>
   );

@@ -52,7 +52,9 @@ describe('claimdesk stack: Temporal server on PostgreSQL, two workers, two APIs'
     db = createDb(stack.databaseUrl, { max: 2, applicationName: 'claimdesk-stack-test' });
     tokens.fc = (await createUser(db, { name: `fc-${randomUUID().slice(0, 6)}`, role: 'fact_checker' })).token;
     tokens.ed = (await createUser(db, { name: `ed-${randomUUID().slice(0, 6)}`, role: 'editor' })).token;
-  }, 900_000);
+  // On a fresh machine this includes the one-time `go install` of the Temporal server and its schema tool (528 s
+  // measured, while other test files share the two cores): well past the usual hook timeout.
+  }, 1_800_000);
 
   afterAll(async () => {
     await db?.destroy();

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTrx } from '../index.ts';
+import { canonicalJson } from '../../src/domain/canonical-json.ts';
 import { DEFAULT_REVIEW_POLICY, resolvePolicy, type ReviewPolicy, type StoredReviewPolicy } from '../../src/domain/review.ts';
 
 const BUILT_IN: StoredReviewPolicy = { version: 0, policy: DEFAULT_REVIEW_POLICY, note: null, createdBy: null, createdAt: null };
@@ -27,18 +28,6 @@ export type SavePolicyOutcome =
   /** expectedVersion was not the version in force: someone saved meanwhile. */
   | { kind: 'conflict'; current: StoredReviewPolicy };
 
-/** JSON with sorted keys, to compare two policies whatever order their fields came in. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * Stores the next version, in one transaction that locks the table against a concurrent save (versions stay
  * gapless and each save sees the one before it).
@@ -48,7 +37,7 @@ export async function saveReviewPolicy(db: Db, input: { policy: ReviewPolicy; no
     await sql`LOCK TABLE review_policies IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
     const current = await currentReviewPolicy(trx);
     if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) return { kind: 'conflict', current };
-    if (canonical(current.policy) === canonical(input.policy)) return { kind: 'unchanged', stored: current };
+    if (canonicalJson(current.policy) === canonicalJson(input.policy)) return { kind: 'unchanged', stored: current };
     const row = await trx
       .insertInto('review_policies')
       .values({ version: current.version + 1, policy: JSON.stringify(input.policy), note: input.note, created_by: input.createdBy })

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from '../../db/repositories/idempotency-keys.ts';
 import type { DbOrTrx } from '../../db/index.ts';
 import { HttpProblem, badRequest } from './errors.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -29,18 +30,6 @@ declare module 'fastify' {
 /** The caller's key scoped to them ("<userId>:<key>"), as the claim workflows client wants it; nothing without a key. */
 export function idempotencyOptions(req: FastifyRequest): { idempotencyKey?: string } {
   return req.idempotency ? { idempotencyKey: `${req.idempotency.userId}:${req.idempotency.key}` } : {};
-}
-
-/** JSON with sorted object keys: two retries of one body hash alike whatever order a client wrote the fields in. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 function requestHash(req: FastifyRequest): string {

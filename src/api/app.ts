@@ -13,6 +13,7 @@ import { internalCallerCheck } from './internal.ts';
 import { installIdempotency } from './idempotency.ts';
 import { problemSchema } from './schemas.ts';
 import { EventHub } from './events.ts';
+import { AuthCache } from './auth-cache.ts';
 import { createMetrics } from './metrics.ts';
 import { articleRoutes } from './routes/articles.ts';
 import { claimRoutes } from './routes/claims.ts';
@@ -53,6 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const metrics = createMetrics(deps.db);
   const hub = new EventHub(deps.databaseUrl, deps.log);
+  const authCache = new AuthCache(deps.databaseUrl, deps.log, { ttlMs: deps.config.AUTH_CACHE_MS, ...(deps.options?.authListenRetryMs !== undefined ? { retryMs: deps.options.authListenRetryMs } : {}), ...(deps.options?.authListenName ? { applicationName: deps.options.authListenName } : {}) });
+  authCache.start();
   const byCookie = cookieAuthenticator(deps.db, sessionSettings(deps.config));
   // Registered before any route: the plugin adds its hook to each route as it is added.
   const signInFailures = await installRateLimits(app as unknown as FastifyInstance, { db: deps.db, config: deps.config, log: deps.log, onLimited: () => metrics.rateLimited.inc() });
@@ -60,9 +63,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps,
     metrics,
     hub,
+    authCache,
     signInFailures,
     publisher: { name: deps.config.PUBLISHER_NAME, url: deps.config.PUBLISHER_URL },
-    access: (rule) => requireRole(deps.db, rule, byCookie, signInFailures),
+    access: (rule) => requireRole(deps.db, rule, byCookie, signInFailures, authCache),
     credentialStillValid: (req) => credentialStillValid(deps.db, req, byCookie),
     heartbeatMs: deps.options?.heartbeatMs ?? 15_000,
     dashboardCacheMs: deps.options?.dashboardCacheMs ?? 2000,
@@ -84,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await hub.close();
+    await authCache.close();
   });
   // What an API answers a signed-in caller is theirs alone: no browser or proxy may keep it. Public routes that
   // may be cached (the ClaimReview feed and documents) say so themselves and keep their header.

@@ -91,6 +91,31 @@ describe('token cache', () => {
     await eventually('second process refuses', async () => (await me(second, u.token)).statusCode === 401);
   });
 
+  it('the process that revokes or disables clears its own cache before answering, without waiting for the notification', async () => {
+    await eventually('first app LISTENs', () => listening('claimdesk-auth'), 10_000);
+    const [a, b, c] = [await uniqueUser(h.env, 'editor', 'sync-a'), await uniqueUser(h.env, 'editor', 'sync-b'), await uniqueUser(h.env, 'editor', 'sync-c')];
+    const tokenId = (await h.env.db.selectFrom('api_tokens').select('id').where('token_hash', '=', hashToken(b.token)).executeTakeFirstOrThrow()).id;
+    const userId = (await h.env.db.selectFrom('users').select('id').where('name', '=', c.name).executeTakeFirstOrThrow()).id;
+    for (const app of [h.app, second]) for (const u of [a, b, c]) expect((await me(app, u.token)).statusCode).toBe(200);
+    // This file's database only: no notification reaches anyone, so only the revoking process's own clear can help.
+    await sql`ALTER TABLE api_tokens DISABLE TRIGGER api_tokens_auth_changed`.execute(h.env.db);
+    await sql`ALTER TABLE users DISABLE TRIGGER users_auth_changed`.execute(h.env.db);
+    try {
+      expect((await h.req({ method: 'POST', url: '/api/tokens/revoke', token: a.token })).statusCode).toBe(200);
+      expect((await me(h.app, a.token)).statusCode).toBe(401);
+      expect((await h.req({ method: 'DELETE', url: `/api/tokens/${tokenId}`, token: h.tokens.admin })).statusCode).toBe(204);
+      expect((await me(h.app, b.token)).statusCode).toBe(401);
+      expect((await h.req({ method: 'PATCH', url: `/api/users/${userId}`, token: h.tokens.admin, payload: { disabled: true } })).statusCode).toBe(200);
+      expect((await me(h.app, c.token)).statusCode).toBe(401);
+      // The other process heard nothing and still has its lookups: the triggers really were off.
+      expect((await me(second, a.token)).statusCode).toBe(200);
+    } finally {
+      await sql`ALTER TABLE api_tokens ENABLE TRIGGER api_tokens_auth_changed`.execute(h.env.db);
+      await sql`ALTER TABLE users ENABLE TRIGGER users_auth_changed`.execute(h.env.db);
+      await sql`SELECT pg_notify('claimdesk_auth', 'test')`.execute(h.env.db);
+    }
+  });
+
   it('refuses a token revoked by the CLI path and a user disabled by a direct SQL UPDATE', async () => {
     const a = await uniqueUser(h.env, 'editor', 'cache-cli');
     const b = await uniqueUser(h.env, 'editor', 'cache-sql');

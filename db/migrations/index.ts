@@ -10,6 +10,7 @@ import * as m0010 from './0010-article-extraction-status.ts';
 import * as m0011 from './0011-stuck-claims.ts';
 import * as m0013 from './0013-queue-order-index.ts';
 import * as m0014 from './0014-review-policies.ts';
+import * as m0015 from './0015-auth-change-notify.ts';
 
 // Explicit, ordered index: a migration is listed here once and never edited after it lands.
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0011-stuck-claims': m0011,
   '0013-queue-order-index': m0013,
   '0014-review-policies': m0014,
+  '0015-auth-change-notify': m0015,
 };

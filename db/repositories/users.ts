@@ -50,3 +50,6 @@ export async function findTokenOwner(db: DbOrTrx, tokenHash: string) {
 export async function markTokenUsed(db: DbOrTrx, tokenId: string, at: Date): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', tokenId).execute();
 }
+
+/** NOTIFY channel of migration 0015's triggers: a token or user changed (payload: the table), so cached lookups are stale. */
+export const AUTH_CHANNEL = 'claimdesk_auth';

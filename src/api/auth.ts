@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DbOrTrx } from '../../db/index.ts';
-import { authenticate, type Principal } from '../accounts/users.ts';
+import { authenticate, type Principal, type PrincipalCache } from '../accounts/users.ts';
 import { hasRole } from '../domain/roles.ts';
 import type { Role } from '../domain/types.ts';
 import { HttpProblem } from './errors.ts';
@@ -28,13 +28,13 @@ const unauthorized = (detail: string) => new HttpProblem(401, detail, { headers:
  * A wrong or revoked token counts as a failed sign-in of the address (`failures`): past the limit the answer is 429.
  * The per-token request limit is applied after this hook by @fastify/rate-limit (src/api/rate-limit.ts).
  */
-export function requireRole(db: DbOrTrx, access: Access, byCookie?: (req: FastifyRequest) => Promise<Principal | null>, failures?: FailureLimiter) {
+export function requireRole(db: DbOrTrx, access: Access, byCookie?: (req: FastifyRequest) => Promise<Principal | null>, failures?: FailureLimiter, tokens?: PrincipalCache) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     req.principal = null;
     if (access === 'public') return;
     const token = bearerToken(req);
     // A bearer token wins over a cookie; the cookie path checks its own session and the request's Origin.
-    const principal = token ? await authenticate(db, token) : ((await byCookie?.(req)) ?? null);
+    const principal = token ? await authenticate(db, token, tokens) : ((await byCookie?.(req)) ?? null);
     if (!token && !principal) throw unauthorized('missing bearer token: send Authorization: Bearer <token>');
     if (!principal) {
       await failures?.fail(req);
@@ -51,7 +51,8 @@ export function requireRole(db: DbOrTrx, access: Access, byCookie?: (req: Fastif
 
 /**
  * Whether the credential a request came with still stands (the token is not revoked, the session has not ended, the
- * user is not disabled): long-lived responses (SSE) ask this now and then.
+ * user is not disabled): long-lived responses (SSE) ask this now and then. Always asks Postgres, never the token
+ * cache, so a stream ends on the first re-check after a revocation however the news travels.
  */
 export async function credentialStillValid(db: DbOrTrx, req: FastifyRequest, byCookie?: (req: FastifyRequest) => Promise<Principal | null>): Promise<boolean> {
   const token = bearerToken(req);

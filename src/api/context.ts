@@ -3,6 +3,7 @@ import type { AppDeps } from './deps.ts';
 import type { Access } from './auth.ts';
 import type { FailureLimiter } from './rate-limit.ts';
 import type { EventHub } from './events.ts';
+import type { AuthCache } from './auth-cache.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { Publisher } from '../publishing/claimreview.ts';
 
@@ -11,6 +12,8 @@ export interface RouteContext {
   deps: AppDeps;
   metrics: ApiMetrics;
   hub: EventHub;
+  /** Bearer-token lookups in memory: routes that revoke a token or change a user empty it before they answer. */
+  authCache: AuthCache;
   /** Failed sign-ins per address and name (shared across API processes). */
   signInFailures: FailureLimiter;
   publisher: Publisher;

@@ -92,6 +92,10 @@ export const configSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().positive().default(300),
   // Failed sign-ins (wrong password, wrong or revoked token) per minute per client address, and per name.
   SIGNIN_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  // How long an API process reuses a bearer token's lookup (0: every request asks Postgres). Any change to a token or
+  // user reaches every process at once through LISTEN claimdesk_auth and empties the cache; this only bounds how long an
+  // entry lives when nothing changes, and the cache is not used at all while that LISTEN connection is down.
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   // Live event streams (SSE) one user may hold open at once, and how often each re-checks its token or session.
   SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(5),
   SSE_RECHECK_MS: z.coerce.number().int().positive().default(30_000),

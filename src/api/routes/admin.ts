@@ -86,6 +86,8 @@ export function adminRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
           await updateUser(trx, req.params.id, { ...(role !== undefined ? { role } : {}), ...(disabled !== undefined ? { disabled } : {}) });
           if (disabled === true) await revokeUserSessions(trx, req.params.id);
         });
+        // Other processes hear it from the database (NOTIFY claimdesk_auth); this one must not wait for that.
+        ctx.authCache.clear();
         return { user: toAdminUser(await userOr404(req.params.id)) };
       },
     );
@@ -147,6 +149,7 @@ export function adminRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
       { onRequest: admin, schema: { tags: ['admin'], summary: 'Revoke an API token by id (its holder gets 401 from the next request)', params: idParam, response: { 204: z.undefined() } } },
       async (req, reply) => {
         if (!(await revokeTokenById(db, req.params.id))) throw notFound(`token ${req.params.id}`);
+        ctx.authCache.clear();
         return reply.code(204).send();
       },
     );

@@ -53,7 +53,10 @@ export function userRoutes(ctx: RouteContext): FastifyPluginAsyncZod {
         const sessionId = principalOf(req).sessionId;
         if (sessionId) return { revoked: await revokeSessionById(db, sessionId) };
         // The access hook has authenticated this very token, so it is there to revoke.
-        return revokeToken(db, { token: bearerToken(req) ?? '' });
+        const revoked = await revokeToken(db, { token: bearerToken(req) ?? '' });
+        // Other processes hear it from the database (NOTIFY claimdesk_auth); this one must not wait for that.
+        ctx.authCache.clear();
+        return revoked;
       },
     );
   };

@@ -8,7 +8,7 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { freePort } from '../src/services/net.ts';
 import { dropDatabase, ensureDatabase, provisionPostgres, withDatabase } from '../src/services/postgres.ts';
-import { provisionTemporal } from '../src/services/temporal.ts';
+import { findTemporalBinary, provisionTemporal } from '../src/services/temporal.ts';
 import { bundleWorkflows } from '../src/worker/index.ts';
 import { ID_BLOCKS_SEQUENCE } from './support/id-blocks.ts';
 
@@ -96,7 +96,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('adminDatabaseUrl', postgres.adminUrl);
   project.provide('temporalAddress', temporal.address);
   project.provide('workflowBundlePath', workflowBundlePath);
-  project.provide('temporalCliPath', config.TEMPORAL_CLI_PATH ?? '');
+  // The CLI provisionTemporal found or built: tests that run `claimdesk start` in a scratch HOME (where Go's default
+  // bin directory is empty) are pointed at it, instead of building it again there.
+  project.provide('temporalCliPath', config.TEMPORAL_CLI_PATH ?? (await findTemporalBinary({ envPath: process.env.PATH })) ?? '');
   project.provide('runDatabaseName', dbName);
 
   return async () => {

@@ -178,7 +178,11 @@ export const claimStateQuery = defineQuery<ClaimLiveState>('claimState');
  */
 export const policyChangedSignal = defineSignal<[{ version: number }]>('policyChanged');
 
-export const policyRolloutWorkflowId = (version: number): string => `policy-rollout-v${version}`;
+/**
+ * One rollout per saved version row. The save time is part of the id: versions count from 1 again in a new database
+ * (or another deployment on the same namespace), and a reused id would find the old, finished rollout and signal no one.
+ */
+export const policyRolloutWorkflowId = (version: number, savedAt: Date): string => `policy-rollout-v${version}-${savedAt.getTime()}`;
 
 export interface PolicyRolloutInput {
   version: number;

@@ -226,16 +226,18 @@ export function createClaimWorkflows(client: Client, opts: ClaimWorkflowsOptions
         throw new TaskActionError('conflict', `the review policy is at version ${outcome.current.version}, not ${expectedVersion}: reload it and apply your change again`, { currentState: String(outcome.current.version) });
       }
       const version = outcome.stored.version;
-      if (version === 0) return { stored: outcome.stored, changed: false, rolloutWorkflowId: null };
+      const savedAt = outcome.stored.createdAt;
+      if (version === 0 || !savedAt) return { stored: outcome.stored, changed: false, rolloutWorkflowId: null };
+      const rolloutWorkflowId = policyRolloutWorkflowId(version, savedAt);
       // Started for a saved version and again for a retried save of it (the id makes it once): a save whose
       // rollout start failed is completed by its retry.
       const input: PolicyRolloutInput = { version };
       try {
-        await startOnce('policyRolloutWorkflow', policyRolloutWorkflowId(version), [input]);
+        await startOnce('policyRolloutWorkflow', rolloutWorkflowId, [input]);
       } catch (err) {
         throw new PolicyRolloutError(`review policy version ${version} is saved, but telling the running claims failed (${err instanceof Error ? err.message : String(err)}); they follow it from their next timer, and saving the same policy again retries the rollout`, { cause: err });
       }
-      return { stored: outcome.stored, changed: outcome.kind === 'saved', rolloutWorkflowId: policyRolloutWorkflowId(version) };
+      return { stored: outcome.stored, changed: outcome.kind === 'saved', rolloutWorkflowId };
     },
 
     async startArticleIntake(articleId) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import { openApiHarness, uniqueUser, waitTask, type ApiHarness } from '../api/support.ts';
@@ -36,7 +37,17 @@ describe('reliability: races between people acting on the same claim', () => {
     const claimId = await newClaim();
     const review = await waitTask(h, claimId, (t) => t.kind === 'review' && t.status === 'open');
     const people = await Promise.all(Array.from({ length: CONTENDERS }, (_, i) => uniqueUser(h.env, 'fact_checker', `racer${i}`)));
-    const answers = await Promise.all(people.map((p) => post(`/api/tasks/${review.id}/claim`, p.token)));
+    // Each contender behaves as the API contract asks of clients: a 503 (the Update outlived its deadline on a
+    // loaded machine) is sent again with the same Idempotency-Key until the real answer comes.
+    const claimOnce = async (token: string) => {
+      const key = randomUUID();
+      for (let attempt = 0; ; attempt++) {
+        const res = await h.req({ method: 'POST', url: `/api/tasks/${review.id}/claim`, token, payload: {}, headers: { 'idempotency-key': key } });
+        if (res.statusCode !== 503 || attempt >= 20) return res;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    const answers = await Promise.all(people.map((p) => claimOnce(p.token)));
     const won = answers.flatMap((a, i) => (a.statusCode === 200 ? [people[i]?.name] : []));
     expect(won).toHaveLength(1);
     const holder = won[0] ?? '';

@@ -31,7 +31,7 @@ describe('claim verification workflow: stored policy versions', () => {
     ({ env, flows } = ready);
   });
 
-  it('a running claim follows a newly saved version at once, through the rollout, and escalates under it', async () => {
+  it('a running claim follows a newly saved version at once, through the rollout, and escalates under it', { timeout: 180_000 }, async () => {
     const v1 = await flows.savePolicy({ policy: policyWith({ claimSlaMs: every(10 * 60_000) }), note: 'ten minutes to claim', actor: admin });
     expect(v1).toMatchObject({ changed: true, stored: { createdBy: 'ada', note: 'ten minutes to claim' } });
     const claimId = await insertClaim(env.db);
@@ -43,14 +43,14 @@ describe('claim verification workflow: stored policy versions', () => {
 
     const v2 = await flows.savePolicy({ policy: policyWith({ claimSlaMs: every(1500) }), note: 'urgent desk', actor: admin, expectedVersion: v1.stored.version });
     expect(v2.stored.version).toBe(v1.stored.version + 1);
-    expect(v2.rolloutWorkflowId).toBe(policyRolloutWorkflowId(v2.stored.version));
+    expect(v2.rolloutWorkflowId).toBe(policyRolloutWorkflowId(v2.stored.version, v2.stored.createdAt!));
     const rollout = (await env.client.workflow.getHandle(v2.rolloutWorkflowId!).result()) as PolicyRolloutResult;
     expect(rollout.signalled).toBeGreaterThanOrEqual(1);
 
     const events = await eventually('the new version adopted and the escalation it brings', async () => {
       const all = await eventsOf(env.db, claimId);
       return all.some((e) => e.type === 'escalated') ? all : null;
-    });
+    }, 90_000);
     const changed = events.find((e) => e.type === 'policy_changed');
     expect(changed?.payload).toEqual({ from: v1.stored.version, to: v2.stored.version });
     expect(events.findIndex((e) => e.type === 'policy_changed')).toBeLessThan(events.findIndex((e) => e.type === 'escalated'));
@@ -59,30 +59,33 @@ describe('claim verification workflow: stored policy versions', () => {
     await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'test cleanup' });
   });
 
-  it('a claim that missed the signal picks the newest version up when its next timer fires', async () => {
-    await flows.savePolicy({ policy: policyWith({ claimSlaMs: every(4000) }), note: null, actor: admin });
+  it('a claim that missed the signal picks the newest version up when its next timer fires', { timeout: 120_000 }, async () => {
+    // Long enough that the save below lands before the timer even on a loaded machine (checked, not assumed).
+    const slaMs = 12_000;
+    await flows.savePolicy({ policy: policyWith({ claimSlaMs: every(slaMs) }), note: null, actor: admin });
     const claimId = await insertClaim(env.db);
     await flows.startClaim(claimId);
     const review = await waitForTask(env.db, claimId, 'review');
     const opened = await createdAt(env.db, review.id);
-    // Stored behind the client's back: no rollout, no signal. The claim's 4 s timer reads it before deciding.
+    // Stored behind the client's back: no rollout, no signal. The claim's timer reads it before deciding.
     const relaxed = await saveReviewPolicy(env.db, { policy: policyWith({ claimSlaMs: every(3_600_000) }), note: 'relaxed', createdBy: 'ada' });
     expect(relaxed.kind).toBe('saved');
-    await eventually('the timer adopting the version', async () => (await eventsOf(env.db, claimId)).some((e) => e.type === 'policy_changed'), 20_000);
+    expect(Date.now(), 'the save must land before the old deadline for this test to mean anything').toBeLessThan(opened + slaMs);
+    await eventually('the timer adopting the version', async () => (await eventsOf(env.db, claimId)).some((e) => e.type === 'policy_changed'), 90_000);
     expect(await dueAt(env.db, review.id)).toBe(opened + 3_600_000);
-    // Well past the old deadline: nothing escalated, because the newer policy said not yet.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Past the old deadline: nothing escalated, because the newer policy said not yet.
+    expect(Date.now()).toBeGreaterThan(opened + slaMs);
     expect((await eventsOf(env.db, claimId)).filter((e) => e.type === 'escalated')).toEqual([]);
     await flows.act(claimId, { type: 'withdraw', actor: erin, reason: 'test cleanup' });
   });
 
-  it('a claimed task escalates when its verdict SLA passes, and stays with its holder', async () => {
+  it('a claimed task escalates when its verdict SLA passes, and stays with its holder', { timeout: 120_000 }, async () => {
     await flows.savePolicy({ policy: policyWith({ claimSlaMs: every(600_000), verdictSlaMs: every(1500) }), note: null, actor: admin });
     const claimId = await insertClaim(env.db);
     await flows.startClaim(claimId);
     const review = await waitForTask(env.db, claimId, 'review');
     await flows.act(claimId, { type: 'claim', taskId: review.id, actor: alice });
-    const escalated = await eventually('the verdict SLA escalation', async () => (await eventsOf(env.db, claimId)).find((e) => e.type === 'escalated'));
+    const escalated = await eventually('the verdict SLA escalation', async () => (await eventsOf(env.db, claimId)).find((e) => e.type === 'escalated'), 90_000);
     expect(escalated.payload).toMatchObject({ sla: 'verdict', holder: 'alice', from: 'normal', to: 'high', level: 1 });
     const task = await env.db.selectFrom('review_tasks').select(['status', 'assignee', 'priority', 'escalation_level']).where('id', '=', review.id).executeTakeFirstOrThrow();
     expect(task).toEqual({ status: 'claimed', assignee: 'alice', priority: 'high', escalation_level: 1 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createActivities } from '../activities/index.ts';
 import { DEFAULT_ACTIVITY_SETTINGS } from '../activities/deps.ts';
@@ -50,6 +51,11 @@ export async function openBenchStack(server: 'dev' | 'postgres', address: string
   const databaseUrl = withDatabase(pgServer.adminUrl, dbName);
   const db = createDb(databaseUrl, { max: 10, applicationName: 'claimdesk-bench' });
   await migrateToLatest(db);
+  // Workflow ids come from row ids (article-<id>, claim-<id>). A long-lived server (the Postgres-backed one) keeps
+  // the ids of earlier runs, whose scratch databases counted from 1 too: a reused id is refused as a duplicate and its
+  // article never starts. Each scratch database counts from its own random far offset.
+  const base = 1_000_000_000 + Math.floor(Math.random() * 1_000_000) * 1_000_000;
+  await sql`SELECT setval(c.oid::regclass, ${base}::bigint, false) FROM pg_class c WHERE c.relkind = 'S'`.execute(db);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'claimdesk-bench-'));
   let temporal: { address: string; stop(): Promise<void> };
   if (server === 'dev') {

@@ -438,13 +438,17 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
 
   // ---- the stored policy ----
 
+  /** Whether beginRun has recorded this run (a run carried over by continue-as-new began in an earlier one). */
+  let begunRun = Boolean(input.carried);
+
   /**
    * Reads the newest stored policy and, when it is newer than the one in force, follows it: every active task's due
    * time is recomputed and written with a policy_changed event. Runs inside exclusive(); a run with a fixed policy
    * never asks.
    */
   async function adoptNewestPolicy(): Promise<void> {
-    if (!followsStoredPolicy || isTerminal(s)) return;
+    // Before beginRun nothing may be written (this run may yet be refused), and beginRun reads the newest version.
+    if (!followsStoredPolicy || !begunRun || isTerminal(s)) return;
     const newest = await loadReviewPolicy();
     if (newest.version <= (s.policyVersion ?? -1)) return;
     const previous = policy;
@@ -551,6 +555,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
             s.stuck = null;
             upsertSearchAttributes([{ key: claimStuckKey, value: null }]);
           }
+          begunRun = true;
           syncSearchAttributes();
           return true;
         });

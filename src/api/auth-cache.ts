@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { AUTH_CHANNEL } from '../../db/repositories/users.ts';
 import type { Principal, PrincipalCache } from '../accounts/users.ts';
 import type { Logger } from '../logging/logger.ts';
+import { ListenConnection } from './listen-connection.ts';
 
 interface Entry {
   principal: Principal;
@@ -18,20 +18,35 @@ interface Entry {
  */
 export class AuthCache implements PrincipalCache {
   private entries = new Map<string, Entry>();
-  private client: pg.Client | null = null;
   private listening = false;
   private closed = false;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private retryMs: number;
   // Bumped by every clear: a lookup that began before a change must not put its (possibly stale) answer back.
   private generation = 0;
+  private readonly listen: ListenConnection;
 
   constructor(
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly log: Logger,
     private readonly opts: { ttlMs: number; maxEntries?: number; retryMs?: number; applicationName?: string },
   ) {
-    this.retryMs = opts.retryMs ?? 500;
+    this.listen = new ListenConnection({
+      databaseUrl,
+      channel: AUTH_CHANNEL,
+      applicationName: opts.applicationName ?? 'claimdesk-auth',
+      log,
+      what: 'auth',
+      ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+      onNotification: () => this.clear(),
+      // Notifications sent while LISTEN was down are lost: it starts empty each time it is back.
+      onUp: () => {
+        this.clear();
+        this.listening = true;
+      },
+      onDown: () => {
+        this.listening = false;
+        this.clear();
+      },
+    });
   }
 
   /** Whether lookups may come from memory now: caching on, LISTEN established. */
@@ -46,9 +61,9 @@ export class AuthCache implements PrincipalCache {
   /** Opens the LISTEN connection in the background; lookups go to Postgres until it is up. */
   start(): void {
     if (this.opts.ttlMs <= 0 || this.closed) return;
-    this.connect().catch((err: unknown) => {
+    this.listen.ensure().catch((err: unknown) => {
       this.log.warn({ err }, 'auth LISTEN connection failed; token lookups are not cached until it is back');
-      this.scheduleRetry();
+      this.listen.scheduleRetry();
     });
   }
 
@@ -84,64 +99,10 @@ export class AuthCache implements PrincipalCache {
     this.entries.clear();
   }
 
-  private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: this.opts.applicationName ?? 'claimdesk-auth', keepAlive: true });
-    client.on('notification', (msg) => {
-      if (msg.channel === AUTH_CHANNEL) this.clear();
-    });
-    client.on('error', (err) => {
-      this.log.warn({ err }, 'auth LISTEN connection failed; token lookups are not cached until it is back');
-      this.drop(client);
-    });
-    client.on('end', () => this.drop(client));
-    this.client = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${AUTH_CHANNEL}`);
-    } catch (err) {
-      this.client = null;
-      client.end().catch(() => undefined);
-      throw err;
-    }
-    if (this.closed || this.client !== client) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    // Whatever changed while nobody listened was not heard: start empty.
-    this.clear();
-    this.listening = true;
-    this.retryMs = this.opts.retryMs ?? 500;
-  }
-
-  private drop(client: pg.Client): void {
-    if (this.client !== client) return;
-    this.listening = false;
-    this.client = null;
-    this.clear();
-    client.end().catch(() => undefined);
-    this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    if (this.closed || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect().catch((err: unknown) => {
-        this.log.warn({ err }, 'auth LISTEN reconnect failed');
-        this.retryMs = Math.min(this.retryMs * 2, 30_000);
-        this.scheduleRetry();
-      });
-    }, this.retryMs);
-    this.retryTimer.unref();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.listening = false;
     this.clear();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const c = this.client;
-    this.client = null;
-    await c?.end().catch(() => undefined);
+    await this.listen.close();
   }
 }

@@ -4,13 +4,10 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, hashToken, revokeToken } from '../../src/accounts/users.ts';
-import { buildApp } from '../../src/api/app.ts';
 import { AuthCache } from '../../src/api/auth-cache.ts';
-import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { TEST_WEBHOOK_SECRET_KEY } from '../support/activity-settings.ts';
 import { testLogger } from '../support/env.ts';
-import { openApiHarness, uniqueUser, type ApiHarness } from './support.ts';
+import { openApiHarness, openSecondApp, uniqueUser, type ApiHarness } from './support.ts';
 
 /** Polls until `check` holds (a notification is asynchronous); fails after `ms`. */
 async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 2000): Promise<void> {
@@ -29,17 +26,8 @@ describe('token cache', () => {
   const caches: AuthCache[] = [];
   beforeAll(async () => {
     h = await openApiHarness({ worker: false });
-    const config = loadConfig({ WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY, PUBLISHER_URL: 'https://factcheck.example.org', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', SIGNIN_FAILURES_PER_MINUTE: '1000000' });
     // A second API process sharing only Postgres with the first.
-    second = await buildApp({
-      db: h.env.db,
-      temporal: h.env.client,
-      claimWorkflows: createClaimWorkflows(h.env.client, { taskQueue: h.taskQueue }),
-      config,
-      log: testLogger,
-      databaseUrl: h.env.databaseUrl,
-      options: { publicCacheMs: 0, authListenName: secondListen },
-    });
+    second = await openSecondApp(h, { config: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', SIGNIN_FAILURES_PER_MINUTE: '1000000' }, options: { authListenName: secondListen } });
     await eventually('second app LISTENs', () => listening(secondListen), 10_000);
   });
   afterAll(async () => {

@@ -4,12 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/schema.ts';
 import { hashToken } from '../../src/accounts/users.ts';
-import { buildApp } from '../../src/api/app.ts';
-import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { TEST_WEBHOOK_SECRET_KEY } from '../support/activity-settings.ts';
-import { testLogger } from '../support/env.ts';
-import { openApiHarness, uniqueUser, type ApiHarness } from './support.ts';
+import { openApiHarness, openSecondApp, uniqueUser, type ApiHarness } from './support.ts';
 
 /**
  * The rate-limit store counts locally far from a limit and per request near it. Each app here has its own Db whose
@@ -27,8 +22,7 @@ describe('batched rate-limit counting', () => {
         if (event.level === 'query' && /INSERT INTO rate_limits/.test(event.query.sql)) upserts++;
       },
     });
-    const config = loadConfig({ RATE_LIMIT_PER_MINUTE: limit, RATE_LIMIT_ANONYMOUS_PER_MINUTE: limit, WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY, PUBLISHER_URL: 'https://factcheck.example.org' });
-    const app = await buildApp({ db, temporal: h.env.client, claimWorkflows: createClaimWorkflows(h.env.client, { taskQueue: h.taskQueue }), config, log: testLogger, databaseUrl: h.env.databaseUrl, options: { publicCacheMs: 0 } });
+    const app = await openSecondApp(h, { db, config: { RATE_LIMIT_PER_MINUTE: limit, RATE_LIMIT_ANONYMOUS_PER_MINUTE: limit } });
     const entry = { app, db, upserts: () => upserts };
     apps.push(entry);
     return entry;

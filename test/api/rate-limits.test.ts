@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { setPasswordHash } from '../../db/repositories/sessions.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { createClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { testLogger } from '../support/env.ts';
-import { TEST_WEBHOOK_SECRET_KEY } from '../support/activity-settings.ts';
-import { openApiHarness, uniqueUser, type ApiHarness } from './support.ts';
+import { openApiHarness, openSecondApp, uniqueUser, type ApiHarness } from './support.ts';
 
 /**
  * Two API instances that share nothing but Postgres (no hub, no metrics, no limiter memory): a limit counted in one
@@ -19,16 +14,7 @@ describe('rate limits hold across two API processes', () => {
   const limits = { RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '4', SIGNIN_FAILURES_PER_MINUTE: '3' };
   beforeAll(async () => {
     h = await openApiHarness({ worker: false, config: limits });
-    const config = loadConfig({ ...limits, WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY, PUBLISHER_URL: 'https://factcheck.example.org' });
-    second = await buildApp({
-      db: h.env.db,
-      temporal: h.env.client,
-      claimWorkflows: createClaimWorkflows(h.env.client, { taskQueue: h.taskQueue }),
-      config,
-      log: testLogger,
-      databaseUrl: h.env.databaseUrl,
-      options: { publicCacheMs: 0 },
-    });
+    second = await openSecondApp(h, { config: limits });
   });
   afterAll(async () => {
     await second.close();

@@ -3,7 +3,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Logger } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
 import { createUser } from '../../src/accounts/users.ts';
-import type { DemoMode } from '../../src/api/deps.ts';
+import type { AppDeps, DemoMode } from '../../src/api/deps.ts';
+import type { Db } from '../../db/index.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createClaimWorkflows, type ClaimWorkflows } from '../../src/claims-client/claim-workflows.ts';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../../src/domain/review.ts';
@@ -87,6 +88,22 @@ export async function openApiHarness(opts: { publicCacheMs?: number; worker?: bo
       await env.close();
     },
   };
+}
+
+/**
+ * Another API process in all but name: its own app over the harness's Postgres (or a Db of the test's own) and
+ * Temporal, sharing nothing else with the first, for limits and caches that must hold across API processes.
+ */
+export async function openSecondApp(h: ApiHarness, opts: { config?: Record<string, string>; db?: Db; options?: AppDeps['options'] } = {}): Promise<FastifyInstance> {
+  return buildApp({
+    db: opts.db ?? h.env.db,
+    temporal: h.env.client,
+    claimWorkflows: createClaimWorkflows(h.env.client, { taskQueue: h.taskQueue }),
+    config: loadConfig({ WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY, PUBLISHER_URL: 'https://factcheck.example.org', ...opts.config }),
+    log: testLogger,
+    databaseUrl: h.env.databaseUrl,
+    options: { publicCacheMs: 0, ...opts.options },
+  });
 }
 
 export function uniqueArticle(): { title: string; body: string; url: string; publisher: string } {

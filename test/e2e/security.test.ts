@@ -68,7 +68,8 @@ describe('the web app treats text as text and sessions as sessions', () => {
     // The page itself forbids inline script: escaping is the first defence, the CSP the second.
     expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
     const body = page.locator('.article-body');
-    await body.waitFor();
+    // The body fills in as the claim's spans arrive: wait for the whole text before reading it.
+    await page.locator('.article-body', { hasText: '<img src=x onerror="window.__xss = 2">' }).waitFor();
     expect(await body.textContent()).toContain('<script>window.__xss = 1</script>');
     expect(await body.textContent()).toContain('<img src=x onerror="window.__xss = 2">');
     expect(await page.getByRole('heading', { name: 'Council <b>budget</b> row' }).count()).toBe(1);

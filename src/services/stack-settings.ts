@@ -4,6 +4,8 @@
 
 /** The Temporal server release; the CLI's embedded dev server (v1.5.1) is built from the same server module. */
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
+/** The CLI release whose dev server tests and `npm start` run (it embeds the server release above). */
+export const TEMPORAL_CLI_VERSION = '1.5.1';
 
 export const STACK = {
   temporal: {
@@ -14,6 +16,9 @@ export const STACK = {
     /** Go packages `claimdesk stack` builds (once) where no container runtime is assumed. */
     serverModule: `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
     sqlToolModule: `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
+    /** The same two packages, built inside a module that also requires the CLI (its dependency versions, its build cache). */
+    serverPackages: ['go.temporal.io/server/cmd/server', 'go.temporal.io/server/cmd/tools/sql'],
+    cliPackage: `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`,
     dbPlugin: 'postgres12',
     /** Temporal's own two databases, on the same PostgreSQL server as claimdesk's but never the same database. */
     databases: { default: 'temporal', visibility: 'temporal_visibility' },

@@ -9,10 +9,11 @@ import { CUSTOM_SEARCH_ATTRIBUTES } from '../domain/search-attributes.ts';
 import { ServiceError } from './errors.ts';
 import { portAnswers, waitFor } from './net.ts';
 import type { ProgressLog } from './progress-log.ts';
+import { STACK } from './stack-settings.ts';
 import { plainConnectOptions, type TemporalConnectOptions } from './temporal-connection.ts';
 
 const execFileAsync = promisify(execFile);
-export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+export const TEMPORAL_CLI_MODULE = STACK.temporal.cliPackage;
 
 export interface TemporalHandle {
   address: string;

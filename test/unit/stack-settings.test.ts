@@ -27,6 +27,9 @@ describe('docker-compose.yml and claimdesk stack describe the same shape', () =>
     expect(compose.services['temporal-setup']?.image).toBe(STACK.temporal.adminToolsImage);
     expect(STACK.temporal.serverModule).toBe(`go.temporal.io/server/cmd/server@v${STACK.temporal.version}`);
     expect(STACK.temporal.sqlToolModule).toBe(`go.temporal.io/server/cmd/tools/sql@v${STACK.temporal.version}`);
+    // Built beside the CLI (its dependency versions): the same two packages, and the CLI release that embeds this server.
+    expect(STACK.temporal.serverPackages).toEqual([STACK.temporal.serverModule, STACK.temporal.sqlToolModule].map((m) => m.split('@')[0]));
+    expect(STACK.temporal.cliPackage).toMatch(/^github\.com\/temporalio\/cli\/cmd\/temporal@v\d+\.\d+\.\d+$/);
     expect(compose.services.temporal?.environment?.DB).toBe(STACK.temporal.dbPlugin);
     expect(compose.services['temporal-schema']?.environment?.DB).toBe(STACK.temporal.dbPlugin);
     expect(Number(compose.services.temporal?.environment?.NUM_HISTORY_SHARDS)).toBe(STACK.temporal.numHistoryShards);

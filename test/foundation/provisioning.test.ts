@@ -108,5 +108,8 @@ describe('Temporal dev server arguments', () => {
     expect(args).toContain('--search-attribute ClaimStatus=Keyword');
     expect(args).toContain('--search-attribute Assignee=Keyword');
     expect(args).toContain('--search-attribute Priority=Keyword');
+    // Speed: the search-attribute cache the CLI turns off (ours exist before it starts), eager activity dispatch.
+    expect(args).toContain('--dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=false');
+    expect(args).toContain('--dynamic-config-value system.enableActivityEagerExecution=true');
   });
 });

@@ -52,8 +52,9 @@ describe('claimdesk stack: Temporal server on PostgreSQL, two workers, two APIs'
     db = createDb(stack.databaseUrl, { max: 2, applicationName: 'claimdesk-stack-test' });
     tokens.fc = (await createUser(db, { name: `fc-${randomUUID().slice(0, 6)}`, role: 'fact_checker' })).token;
     tokens.ed = (await createUser(db, { name: `ed-${randomUUID().slice(0, 6)}`, role: 'editor' })).token;
-  // On a fresh machine this includes the one-time `go install` of the Temporal server and its schema tool (528 s
-  // measured, while other test files share the two cores): well past the usual hook timeout.
+  // On a fresh machine this includes the one-time `go install` of the Temporal server and its schema tool: under a
+  // minute after the CLI's build (they share its build cache), 5–9 minutes if the fallback plain install runs while
+  // other test files share the two cores: well past the usual hook timeout either way.
   }, 1_800_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,6 +8,7 @@ import { createDb, type Db } from '../../db/index.ts';
 import { startStack, type StackHandle } from '../../src/cli/stack-command.ts';
 import { freePort, portAnswers, waitFor } from '../../src/services/net.ts';
 import { STACK } from '../../src/services/stack-settings.ts';
+import { withSearchAttributeCache } from '../../src/services/temporal-server.ts';
 
 /** Ten consecutive free ports for the Temporal server (frontend, history, matching, worker, HTTP, membership, metrics). */
 async function freePortBlock(): Promise<number> {
@@ -109,6 +110,15 @@ describe('claimdesk stack: Temporal server on PostgreSQL, two workers, two APIs'
     expect(stack.processes.filter((p) => p.role === 'worker')).toHaveLength(STACK.worker.replicas);
     expect(stack.processes.filter((p) => p.role === 'api')).toHaveLength(STACK.api.ports.length);
     expect(stack.temporal.pid).toBeGreaterThan(0);
+  });
+
+  it('gives the server its own copy of the dynamic config, which the stack may change (the search-attribute cache)', () => {
+    const configDir = path.join(stateDir, 'temporal-config');
+    const copy = path.join(configDir, 'dynamicconfig.yaml');
+    expect(readFileSync(path.join(configDir, 'claimdesk.yaml'), 'utf8')).toContain(`filepath: ${JSON.stringify(copy)}`);
+    // Until 65 s after the search attributes were registered it is the deployed file itself.
+    const deployed = readFileSync(new URL(`../../${STACK.temporal.dynamicConfig}`, import.meta.url), 'utf8');
+    expect([deployed, withSearchAttributeCache(deployed)]).toContain(readFileSync(copy, 'utf8'));
   });
 
   it('takes an article through one API and a verdict through the other, once, with a worker SIGKILLed mid-flight', { timeout: 600_000 }, async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { STACK } from '../../src/services/stack-settings.ts';
-import { serverConfigYaml, serverPorts } from '../../src/services/temporal-server.ts';
+import { SEARCH_ATTRIBUTE_CACHE_AFTER_MS, serverConfigYaml, serverPorts, withSearchAttributeCache } from '../../src/services/temporal-server.ts';
 
 // docker-compose.yml and `claimdesk stack` describe the same production shape: this reads the compose file and
 // compares it with the settings the stack command runs with (src/services/stack-settings.ts).
@@ -82,5 +82,30 @@ describe('docker-compose.yml and claimdesk stack describe the same shape', () =>
     expect(config.services.frontend?.rpc.grpcPort).toBe(7233);
     const all = serverPorts(7233);
     expect(Math.max(all.metrics, all.http, ...Object.values(all.membership))).toBe(7233 + 9);
+  });
+});
+
+describe('the search-attribute cache of the stack\'s Temporal server', () => {
+  const deployed = readFileSync(new URL(`../../${STACK.temporal.dynamicConfig}`, import.meta.url), 'utf8');
+  type Entries = Record<string, Array<{ value: unknown }>>;
+
+  it('starts with every lookup read from the database, since the attributes are registered after the server starts', () => {
+    expect((parse(deployed) as Entries)['system.forceSearchAttributesCacheRefreshOnRead']?.[0]?.value).toBe(true);
+  });
+
+  it('is turned back on only after any cache older than the registration has expired (60 s on the server)', () => {
+    const relaxed = parse(withSearchAttributeCache(deployed)) as Entries;
+    expect(relaxed['system.forceSearchAttributesCacheRefreshOnRead']?.[0]?.value).toBe(false);
+    // Nothing else changes.
+    const { 'system.forceSearchAttributesCacheRefreshOnRead': _a, ...restBefore } = parse(deployed) as Entries;
+    const { 'system.forceSearchAttributesCacheRefreshOnRead': _b, ...restAfter } = relaxed;
+    expect(restAfter).toEqual(restBefore);
+    expect(SEARCH_ATTRIBUTE_CACHE_AFTER_MS).toBeGreaterThan(60_000);
+  });
+
+  it('leaves a config that does not force the lookups as it is', () => {
+    const other = 'limit.maxIDLength:\n  - value: 255\nsystem.forceSearchAttributesCacheRefreshOnRead:\n  - value: false\n';
+    expect(withSearchAttributeCache(other)).toBe(other);
+    expect(withSearchAttributeCache('limit.maxIDLength:\n  - value: 255\n')).toBe('limit.maxIDLength:\n  - value: 255\n');
   });
 });

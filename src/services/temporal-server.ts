@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { childEnv } from '../config/index.ts';
 import { ServiceError } from './errors.ts';
 import { portAnswers, waitFor } from './net.ts';
 import { ensureDatabase } from './postgres.ts';
@@ -39,16 +40,18 @@ async function goBinaries(envPath: string | undefined): Promise<{ go: string | n
  */
 async function installAlongsideCli(go: string, log: ProgressLog): Promise<boolean> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'claimdesk-temporal-build-'));
+  // The scratch module alone: not part of a go.work the caller's environment may name.
+  const env = { ...childEnv(), GOWORK: 'off' };
   try {
     writeFileSync(path.join(dir, 'go.mod'), 'module claimdesk.local/temporal-build\n\ngo 1.24\n');
     try {
-      await execFileAsync(go, ['get', STACK.temporal.cliPackage, STACK.temporal.serverModule, STACK.temporal.sqlToolModule], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+      await execFileAsync(go, ['get', STACK.temporal.cliPackage, STACK.temporal.serverModule, STACK.temporal.sqlToolModule], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
     } catch (err) {
       const stderr = (err as { stderr?: string }).stderr ?? String(err);
       log.warn(`could not pin the server to the CLI's dependency versions (${stderr.trim().split('\n').slice(-1)[0] ?? ''}): building it with its own`);
       return false;
     }
-    await execFileAsync(go, ['install', ...STACK.temporal.serverPackages], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+    await execFileAsync(go, ['install', ...STACK.temporal.serverPackages], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 });
     return true;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -56,8 +59,8 @@ async function installAlongsideCli(go: string, log: ProgressLog): Promise<boolea
 }
 
 /**
- * Finds the Temporal server binaries, building them once with `go install` when missing (a few minutes on a fresh
- * machine after the CLI's build, with a log line at the start and the end).
+ * Finds the Temporal server binaries, building them once with `go install` when missing (under a minute after the
+ * CLI's build, several without it; a log line at the start and the end).
  */
 export async function ensureTemporalServerBinaries(log: ProgressLog, envPath: string | undefined): Promise<TemporalServerBinaries> {
   const found = await goBinaries(envPath);
@@ -272,7 +275,7 @@ export const SEARCH_ATTRIBUTE_CACHE_AFTER_MS = 65_000;
  * can remain, the copy turns the search-attribute cache back on (B5 on this server: p95 about a fifth lower).
  */
 export async function startTemporalServer(
-  opts: { binary: string; stateDir: string; dbs: TemporalDatabases; frontendPort: number; dynamicConfigPath: string; namespace: string; retentionDays: number; numHistoryShards: number; searchAttributeCacheAfterMs?: number },
+  opts: { binary: string; stateDir: string; dbs: TemporalDatabases; frontendPort: number; dynamicConfigPath: string; namespace: string; retentionDays: number; numHistoryShards: number },
   log: ProgressLog,
 ): Promise<TemporalServerHandle> {
   const address = `127.0.0.1:${opts.frontendPort}`;
@@ -337,7 +340,7 @@ export async function startTemporalServer(
         } catch (err) {
           log.warn(`could not turn the Temporal server's search-attribute cache back on (${dynamicConfig}): ${err instanceof Error ? err.message : String(err)}`);
         }
-      }, opts.searchAttributeCacheAfterMs ?? SEARCH_ATTRIBUTE_CACHE_AFTER_MS);
+      }, SEARCH_ATTRIBUTE_CACHE_AFTER_MS);
       cacheTimer.unref();
     }
   } catch (err) {

@@ -14,7 +14,7 @@ import { DEFAULT_ACTIVITY_SETTINGS } from '../activities/deps.ts';
 import { createDb, type Db } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { claimFingerprint } from '../src/domain/fingerprint.ts';
-import type { Actor } from '../src/domain/review.ts';
+import { TaskActionError, type Actor } from '../src/domain/review.ts';
 import type { ClaimWorkflows } from '../src/claims-client/claim-workflows.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { freePort } from '../src/services/net.ts';
@@ -174,12 +174,33 @@ const verdict = { rating: 'mostly_true' as const, summary: 'Matches the release.
  * Bots that act on every task of `claimIds` as soon as it opens: one query for open tasks every `pollMs`, then a
  * claim and a verdict (review) or a claim and an approval (approval), sent as Updates through `flows`.
  */
-export function runBots(db: Db, flows: ClaimWorkflows, claimIds: string[], pollMs = 20): { stop(): Promise<void>; errors: unknown[] } {
+export function runBots(db: Db, flows: ClaimWorkflows, claimIds: string[], pollMs = 20): { stop(): Promise<void>; errors: unknown[]; failed: Promise<never> } {
   const seen = new Set<string>();
   const inFlight = new Set<Promise<unknown>>();
   const errors: unknown[] = [];
+  let fail: (err: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  // (Nobody may be waiting on it yet: an unobserved rejection must not end the process.)
+  failed.catch(() => undefined);
   let stopped = false;
   let n = 0;
+  /**
+   * As a client following the API's 503 + Retry-After: an action that timed out (its Update not answered within the
+   * deadline on an overloaded machine, though it may have been applied) is sent again under the same idempotency
+   * key, which returns the first result instead of applying it twice.
+   */
+  const act = async (claimId: string, action: Parameters<ClaimWorkflows['act']>[1], key: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await flows.act(claimId, action, { idempotencyKey: key });
+        return;
+      } catch (err) {
+        if (!(err instanceof TaskActionError && err.code === 'timeout') || attempt >= 5) throw err;
+      }
+    }
+  };
   const loop = (async () => {
     while (!stopped) {
       const open = await db.selectFrom('review_tasks').select(['id', 'claim_id', 'kind']).where('status', '=', 'open').where('claim_id', 'in', claimIds).execute();
@@ -190,14 +211,17 @@ export function runBots(db: Db, flows: ClaimWorkflows, claimIds: string[], pollM
         const p = (async () => {
           if (t.kind === 'review') {
             const actor = reviewers[n % reviewers.length] as Actor;
-            await flows.act(t.claim_id, { type: 'claim', taskId: t.id, actor });
-            await flows.act(t.claim_id, { type: 'submitVerdict', taskId: t.id, actor, verdict });
+            await act(t.claim_id, { type: 'claim', taskId: t.id, actor }, `bench-${t.id}-claim`);
+            await act(t.claim_id, { type: 'submitVerdict', taskId: t.id, actor, verdict }, `bench-${t.id}-verdict`);
           } else {
             const actor = editors[n % editors.length] as Actor;
-            await flows.act(t.claim_id, { type: 'claim', taskId: t.id, actor });
-            await flows.act(t.claim_id, { type: 'approve', taskId: t.id, actor });
+            await act(t.claim_id, { type: 'claim', taskId: t.id, actor }, `bench-${t.id}-claim`);
+            await act(t.claim_id, { type: 'approve', taskId: t.id, actor }, `bench-${t.id}-approve`);
           }
-        })().catch((err: unknown) => errors.push(err));
+        })().catch((err: unknown) => {
+          errors.push(err);
+          fail(err);
+        });
         inFlight.add(p);
         void p.finally(() => inFlight.delete(p));
       }
@@ -206,6 +230,7 @@ export function runBots(db: Db, flows: ClaimWorkflows, claimIds: string[], pollM
   })();
   return {
     errors,
+    failed,
     stop: async () => {
       stopped = true;
       await loop;

@@ -29,7 +29,8 @@ async function timedClaims(stack: BenchStack, taskQueue: string, n: number): Pro
   const bots = runBots(stack.db, flows, claimIds);
   const started = performance.now();
   await Promise.all(claimIds.map((id) => flows.startClaim(id)));
-  await Promise.all(claimIds.map((id) => stack.client.workflow.getHandle(claimWorkflowId(id)).result()));
+  // A bot that gave up would leave its claim waiting for ever: its failure ends the run instead.
+  await Promise.race([Promise.all(claimIds.map((id) => stack.client.workflow.getHandle(claimWorkflowId(id)).result())), bots.failed]);
   const seconds = (performance.now() - started) / 1000;
   await bots.stop();
   if (bots.errors.length > 0) throw new Error(`bots failed: ${String(bots.errors[0])}`);

@@ -8,11 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
-import pg from 'pg';
+import { CompiledQuery, sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb, type Db } from '../db/index.ts';
-import type { Database } from '../db/schema.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { claimsByIds } from '../db/repositories/claims.ts';
 import { queueTasks } from '../db/repositories/tasks.ts';
@@ -51,18 +49,12 @@ async function cannon(url: string, token: string | null, seconds: number): Promi
 /** The page query exactly as the route runs it, captured from kysely, explained by Postgres. */
 async function explainQueuePage(url: string, userName: string): Promise<{ indexScan: boolean; sort: boolean; plan: string }> {
   let captured: CompiledQuery | null = null;
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
-    log: (event) => {
-      captured ??= event.query;
-    },
-  });
+  const db = createDb(url, { max: 1, log: (event) => void (captured ??= event.query) });
   try {
     await queueTasks(db, { kind: 'review', userName, after: null, limit: 51 });
     const q = captured as CompiledQuery | null;
     if (!q) throw new Error('no query captured');
-    const res = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.parameters as unknown[]);
+    const res = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${q.sql}`, [...q.parameters]));
     const plan = res.rows.map((r) => r['QUERY PLAN']).join('\n');
     return { indexScan: /Index (Only )?Scan/.test(plan), sort: /\bSort\b/.test(plan) && !/Incremental Sort/.test(plan), plan };
   } finally {

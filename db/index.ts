@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type LogEvent, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -6,7 +6,8 @@ import type { Database } from './schema.ts';
 export type Db = Kysely<Database>;
 export type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
-export function createDb(connectionString: string, opts: { max?: number; applicationName?: string } = {}): Db {
+/** `log` sees every query kysely runs (tests and benches capture the SQL a repository compiles, to EXPLAIN it). */
+export function createDb(connectionString: string, opts: { max?: number; applicationName?: string; log?: (event: LogEvent) => void } = {}): Db {
   const pool = new pg.Pool({
     connectionString,
     max: opts.max ?? 10,
@@ -24,7 +25,7 @@ export function createDb(connectionString: string, opts: { max?: number; applica
   // pool drops the client on release) and also emits 'error' on the client, which the pool only listens to while
   // the client is idle. Unheard, that event would kill the process at the first network cut mid-query.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(opts.log ? { log: opts.log } : {}) });
 }
 
 /** A round trip to the database (health checks). */

@@ -1,8 +1,6 @@
-import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
-import pg from 'pg';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
-import type { Database } from '../../db/schema.ts';
 import { queueTasks } from '../../db/repositories/tasks.ts';
 import { fileDatabaseUrl } from '../support/test-database.ts';
 
@@ -29,13 +27,14 @@ describe('queue page plan', () => {
 
   async function plan(after: readonly [number, string, string] | null): Promise<string> {
     let captured: CompiledQuery | null = null;
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
-    const logged = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void (captured ??= e.query) });
+    // The project's pool (its clients' errors handled): this file's database is dropped, its backends terminated,
+    // right after the file, possibly while this pool's connection is still closing.
+    const logged = createDb(url, { max: 1, log: (e) => void (captured ??= e.query) });
     try {
       await queueTasks(logged, { kind: 'review', userName: 'someone', after, limit: 51 });
       const q = captured as CompiledQuery | null;
       if (!q) throw new Error('no query captured');
-      const res = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${q.sql}`, q.parameters as unknown[]);
+      const res = await logged.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${q.sql}`, [...q.parameters]));
       return res.rows.map((r) => r['QUERY PLAN']).join('\n');
     } finally {
       await logged.destroy();

@@ -1,8 +1,6 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../db/schema.ts';
+import { createDb, type Db } from '../../db/index.ts';
 import { hashToken } from '../../src/accounts/users.ts';
 import { openApiHarness, openSecondApp, uniqueUser, type ApiHarness } from './support.ts';
 
@@ -12,12 +10,12 @@ import { openApiHarness, openSecondApp, uniqueUser, type ApiHarness } from './su
  */
 describe('batched rate-limit counting', () => {
   let h: ApiHarness;
-  const apps: { app: FastifyInstance; db: Kysely<Database>; upserts: () => number }[] = [];
+  const apps: { app: FastifyInstance; db: Db; upserts: () => number }[] = [];
 
   const appWith = async (limit: string) => {
     let upserts = 0;
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: h.env.databaseUrl, max: 5 }) }),
+    const db = createDb(h.env.databaseUrl, {
+      max: 5,
       log: (event) => {
         if (event.level === 'query' && /INSERT INTO rate_limits/.test(event.query.sql)) upserts++;
       },

@@ -8,12 +8,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb, type Db } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { claimsByIds } from '../db/repositories/claims.ts';
-import { queueTasks } from '../db/repositories/tasks.ts';
+import { explainQueuePage, queueTasks } from '../db/repositories/tasks.ts';
 import { buildApp } from '../src/api/app.ts';
 import { createUser } from '../src/accounts/users.ts';
 import { createClaimWorkflows } from '../src/claims-client/claim-workflows.ts';
@@ -46,20 +46,10 @@ async function cannon(url: string, token: string | null, seconds: number): Promi
   return result.requests.average;
 }
 
-/** The page query exactly as the route runs it, captured from kysely, explained by Postgres. */
-async function explainQueuePage(url: string, userName: string): Promise<{ indexScan: boolean; sort: boolean; plan: string }> {
-  let captured: CompiledQuery | null = null;
-  const db = createDb(url, { max: 1, log: (event) => void (captured ??= event.query) });
-  try {
-    await queueTasks(db, { kind: 'review', userName, after: null, limit: 51 });
-    const q = captured as CompiledQuery | null;
-    if (!q) throw new Error('no query captured');
-    const res = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${q.sql}`, [...q.parameters]));
-    const plan = res.rows.map((r) => r['QUERY PLAN']).join('\n');
-    return { indexScan: /Index (Only )?Scan/.test(plan), sort: /\bSort\b/.test(plan) && !/Incremental Sort/.test(plan), plan };
-  } finally {
-    await db.destroy();
-  }
+/** The page query exactly as the route runs it, explained by Postgres. */
+async function explainQueue(db: Db, userName: string): Promise<{ indexScan: boolean; sort: boolean; plan: string }> {
+  const plan = await explainQueuePage(db, { kind: 'review', userName, after: null, limit: 51 });
+  return { indexScan: /Index (Only )?Scan/.test(plan), sort: /\bSort\b/.test(plan) && !/Incremental Sort/.test(plan), plan };
 }
 
 export async function runHttpBenches(opts: { sizes: number[]; runs: number; seconds: number; samples: number }): Promise<BenchResult[]> {
@@ -146,7 +136,7 @@ export async function runHttpBenches(opts: { sizes: number[]; runs: number; seco
         }
         return 0;
       });
-      const explain = await explainQueuePage(url, 'bench-checker');
+      const explain = await explainQueue(db, 'bench-checker');
       const server3 = `${size / 1000}k`;
       const extra = { openTasks: size, samplesPerRun: opts.samples, explain: { indexScan: explain.indexScan, sort: explain.sort }, plan: explain.plan };
       p50s[size] = stat(apiP50).median;

@@ -34,10 +34,19 @@ export type QueueFilter = (typeof QUEUE_FILTERS)[number];
  * Four-eyes: an approver never sees the approval of their own verdict. `after` is the (rank, due key, id) of the
  * last row served.
  */
-export async function queueTasks(
-  db: DbOrTrx,
-  q: { kind: TaskKind; userName: string; filter?: QueueFilter; priority?: Priority; after: readonly [number, string, string] | null; limit: number },
-): Promise<QueueRow[]> {
+export async function queueTasks(db: DbOrTrx, q: QueueQuery): Promise<QueueRow[]> {
+  return queuePageQuery(db, q).execute();
+}
+
+/** Postgres's plan of the queue page exactly as queueTasks runs it (tests and B3 check it is an index scan, no sort). */
+export async function explainQueuePage(db: DbOrTrx, q: QueueQuery): Promise<string> {
+  const rows = await queuePageQuery(db, q).explain();
+  return rows.map((r) => String(r['QUERY PLAN'])).join('\n');
+}
+
+type QueueQuery = { kind: TaskKind; userName: string; filter?: QueueFilter; priority?: Priority; after: readonly [number, string, string] | null; limit: number };
+
+function queuePageQuery(db: DbOrTrx, q: QueueQuery) {
   let query = db
     .selectFrom('review_tasks as t')
     .selectAll('t')
@@ -61,7 +70,7 @@ export async function queueTasks(
   if (q.priority) query = query.where('t.priority', '=', q.priority);
   if (q.kind === 'approval') query = query.where((eb) => eb.or([eb('t.reviewer', 'is', null), eb('t.reviewer', '!=', q.userName)]));
   if (q.after) query = query.where(sql<boolean>`(${PRIORITY_RANK}, ${DUE_KEY}, t.id) > (${q.after[0]}::int, ${q.after[1]}::timestamptz, ${q.after[2]}::bigint)`);
-  return query.orderBy(PRIORITY_RANK).orderBy(DUE_KEY).orderBy('t.id').limit(q.limit).execute();
+  return query.orderBy(PRIORITY_RANK).orderBy(DUE_KEY).orderBy('t.id').limit(q.limit);
 }
 
 /** Open or claimed tasks past their due time: the dashboard and the metrics gauge both show this one number. */

@@ -1,7 +1,7 @@
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../db/index.ts';
-import { queueTasks } from '../../db/repositories/tasks.ts';
+import { explainQueuePage } from '../../db/repositories/tasks.ts';
 import { fileDatabaseUrl } from '../support/test-database.ts';
 
 // The queue page is an index scan in (priority rank, due key, id) order with no sort, first page and deep cursor
@@ -25,21 +25,7 @@ describe('queue page plan', () => {
     await db?.destroy();
   });
 
-  async function plan(after: readonly [number, string, string] | null): Promise<string> {
-    let captured: CompiledQuery | null = null;
-    // The project's pool (its clients' errors handled): this file's database is dropped, its backends terminated,
-    // right after the file, possibly while this pool's connection is still closing.
-    const logged = createDb(url, { max: 1, log: (e) => void (captured ??= e.query) });
-    try {
-      await queueTasks(logged, { kind: 'review', userName: 'someone', after, limit: 51 });
-      const q = captured as CompiledQuery | null;
-      if (!q) throw new Error('no query captured');
-      const res = await logged.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${q.sql}`, [...q.parameters]));
-      return res.rows.map((r) => r['QUERY PLAN']).join('\n');
-    } finally {
-      await logged.destroy();
-    }
-  }
+  const plan = (after: readonly [number, string, string] | null): Promise<string> => explainQueuePage(db, { kind: 'review', userName: 'someone', after, limit: 51 });
 
   it('reads the first page from the queue-order index without sorting', async () => {
     const p = await plan(null);

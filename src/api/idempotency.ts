@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from '../../db/repositories/idempotency-keys.ts';
 import type { DbOrTrx } from '../../db/index.ts';
 import { HttpProblem, badRequest } from './errors.ts';
@@ -62,8 +62,8 @@ export function installIdempotency(app: FastifyInstance, db: DbOrTrx, staleAfter
   app.decorateRequest('idempotency', null);
 
   // preHandler: after the route's onRequest authenticated the caller and after the body was parsed and validated.
-  app.addHook('preHandler', async (req, reply) => {
-    if (!STATE_CHANGING.has(req.method) || !req.url.startsWith('/api/')) return;
+  const claimKey = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!STATE_CHANGING.has(req.method)) return;
     const raw = req.headers['idempotency-key'];
     if (raw === undefined) return;
     const key = Array.isArray(raw) ? null : raw;
@@ -91,11 +91,11 @@ export function installIdempotency(app: FastifyInstance, db: DbOrTrx, staleAfter
     void reply.header('Idempotent-Replayed', 'true');
     if (found.response_type) void reply.type(found.response_type);
     return reply.code(found.response_status).send(found.response_body ?? '');
-  });
+  };
 
   // onSend sees every answer, the error handler's included, and runs before the client gets it: a retry that
   // arrives after the response always finds the row done.
-  app.addHook('onSend', async (req, reply, payload) => {
+  const storeAnswer = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const held = req.idempotency;
     if (!held) return payload;
     req.idempotency = null;
@@ -108,13 +108,27 @@ export function installIdempotency(app: FastifyInstance, db: DbOrTrx, staleAfter
     const body = payload === null || payload === undefined ? '' : Buffer.isBuffer(payload) ? payload.toString('utf8') : payload;
     await finishIdempotencyKey(db, { ...held, status, contentType: typeof contentType === 'string' ? contentType : null, body });
     return payload;
-  });
+  };
 
   // A request that never answered (the client went away, the handler was aborted) must not hold its key for long.
-  app.addHook('onResponse', async (req) => {
+  const giveBack = async (req: FastifyRequest) => {
     const held = req.idempotency;
     if (!held) return;
     req.idempotency = null;
     await releaseIdempotencyKey(db, held);
+  };
+
+  // Only the state-changing /api routes carry the hooks (added to each as it is declared, so they must be installed
+  // before the routes): a GET, a static asset or the trivial health check pays nothing for them.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!route.url.startsWith('/api/') || !methods.some((m) => STATE_CHANGING.has(m))) return;
+    route.preHandler = [...asArray(route.preHandler), claimKey];
+    route.onSend = [...asArray(route.onSend), storeAnswer];
+    route.onResponse = [...asArray(route.onResponse), giveBack];
   });
+}
+
+function asArray<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }

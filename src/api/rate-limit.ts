@@ -61,6 +61,11 @@ export class BatchedRateLimitCounter {
   ) {}
 
   async incr(key: string, windowMs: number, max: number): Promise<{ current: number; ttl: number }> {
+    return this.incrLocal(key, windowMs, max) ?? this.countNow(key, windowMs, this.windows.get(key));
+  }
+
+  /** The hit counted in memory when the rules above allow it (no round trip, no promise); null when Postgres must count it. */
+  incrLocal(key: string, windowMs: number, max: number): { current: number; ttl: number } | null {
     const now = Date.now();
     const w = this.windows.get(key);
     if (w && (w.endsAt <= now || w.windowMs !== windowMs)) {
@@ -76,7 +81,7 @@ export class BatchedRateLimitCounter {
       this.schedule();
       return { current: estimate, ttl: w.endsAt - now };
     }
-    return this.countNow(key, windowMs, w);
+    return null;
   }
 
   /** The count as this process knows it, without counting (the plugin's `{ increment: false }`). */
@@ -198,6 +203,11 @@ export class BatchedRateLimitCounter {
 export function postgresRateLimitStore(counter: BatchedRateLimitCounter) {
   return class PostgresRateLimitStore {
     incr(key: string, cb: StoreCallback, timeWindow: number, max: number): void {
+      const local = counter.incrLocal(key, timeWindow, max);
+      if (local) {
+        cb(null, local);
+        return;
+      }
       counter.incr(key, timeWindow, max).then(
         (r) => cb(null, r),
         (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),

@@ -72,8 +72,11 @@ export function clearSessionCookie(reply: FastifyReply, settings: SessionSetting
   void reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: settings.secure });
 }
 
+/** The session cookie's value; the Cookie header is parsed here, on the routes that look, not on every request. */
 export function sessionCookie(req: FastifyRequest): string | null {
-  const value = req.cookies[SESSION_COOKIE];
+  const header = req.headers.cookie;
+  if (!header) return null;
+  const value = req.server.parseCookie(header)[SESSION_COOKIE];
   return typeof value === 'string' && value !== '' ? value : null;
 }
 

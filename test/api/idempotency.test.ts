@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import Fastify, { type RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByName } from '../../db/repositories/users.ts';
 import { waitFor } from '../../src/services/net.ts';
 import { claimWorkflowId } from '../../workflows/messages.ts';
 import { claimIdempotencyKey, finishIdempotencyKey, releaseIdempotencyKey } from '../../db/repositories/idempotency-keys.ts';
+import { installIdempotency } from '../../src/api/idempotency.ts';
 import { openApiHarness, type ApiHarness } from './support.ts';
 
 interface Task {
@@ -278,5 +280,36 @@ describe('Idempotency-Key: a retried request applies once and gets the first ans
     // Without a key each submission is a new claim, as before.
     expect((await post('/api/claims', h.tokens.editor, null, { text })).statusCode).toBe(202);
     expect(await h.env.db.selectFrom('claims').select('id').where('text', '=', text).execute()).toHaveLength(2);
+  });
+
+  it('only state-changing /api routes carry the key hooks: a GET or a page pays nothing for them', async () => {
+    const app = Fastify();
+    installIdempotency(app, h.env.db);
+    const hooks = new Map<string, number>();
+    // Fastify adds hooks of its own (a HEAD route's body stripping): count only the key's three, by name.
+    const ours = new Set(['claimKey', 'storeAnswer', 'giveBack']);
+    const count = (x: unknown) => (x === undefined ? [] : Array.isArray(x) ? x : [x]).filter((f: unknown) => typeof f === 'function' && ours.has(f.name)).length;
+    // Registered after installIdempotency's own onRoute hook, so it sees each route as that hook left it.
+    app.addHook('onRoute', (route: RouteOptions) => {
+      const methods = Array.isArray(route.method) ? route.method.join('+') : route.method;
+      hooks.set(`${methods} ${route.url}`, count(route.preHandler) + count(route.onSend) + count(route.onResponse));
+    });
+    const ok = async () => ({ ok: true });
+    app.get('/api/things', ok);
+    app.post('/api/things', ok);
+    app.delete('/api/things/:id', ok);
+    app.route({ method: ['GET', 'PUT'], url: '/api/both', handler: ok });
+    app.post('/claims/form', ok);
+    await app.ready();
+    expect(Object.fromEntries(hooks)).toEqual({
+      'GET /api/things': 0,
+      'HEAD /api/things': 0,
+      'HEAD /api/both': 0,
+      'POST /api/things': 3,
+      'DELETE /api/things/:id': 3,
+      'GET+PUT /api/both': 3,
+      'POST /claims/form': 0,
+    });
+    await app.close();
   });
 });

@@ -2,7 +2,7 @@
 // first page against a deep cursor, and EXPLAIN of the page query (index scan, no sort).
 // B4 — HTTP overhead with autocannon: a trivial route inside the app (every hook, auth-free) against bare node:http,
 // and the queue route against bare node:http running the same queries.
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -103,30 +103,41 @@ export async function runHttpBenches(opts: { sizes: number[]; runs: number; seco
         const res: Response = await fetch(`${appUrl}/api/queue?kind=review&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: auth });
         cursor = ((await res.json()) as { nextCursor: string | null }).nextCursor;
       }
-      const time = async (fn: () => Promise<unknown>): Promise<number[]> => {
-        for (let i = 0; i < 20; i++) await fn();
-        const out: number[] = [];
+      // The three are sampled in turn, one request each, so a GC pause or a noisy neighbour lands on all of them alike
+      // instead of on whichever ran during it.
+      const timeInTurn = async (fns: (() => Promise<unknown>)[]): Promise<number[][]> => {
+        for (let i = 0; i < 20; i++) for (const fn of fns) await fn();
+        const out = fns.map(() => [] as number[]);
         for (let i = 0; i < opts.samples; i++) {
-          const t0 = performance.now();
-          await fn();
-          out.push(performance.now() - t0);
+          for (const [k, fn] of fns.entries()) {
+            const t0 = performance.now();
+            await fn();
+            (out[k] as number[]).push(performance.now() - t0);
+          }
         }
         return out;
       };
-      const getPage = (u: string) => async () => {
-        const res = await fetch(u, { headers: auth });
-        if (res.status !== 200) throw new Error(`${u}: ${res.status}`);
-        await res.arrayBuffer();
-      };
+      // node:http with a keep-alive agent, not fetch: undici's fetch cost 0.2-0.5 ms of client-side work per request in
+      // this same thread (measured at 20k open tasks: p50 1.7-2.3 ms by fetch, 1.5-1.8 ms by node:http, same server),
+      // which is neither the API's cost nor the SQL's.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const getPage = (u: string) => () =>
+        new Promise<void>((resolve, reject) => {
+          const req = httpGet(u, { headers: auth, agent }, (res) => {
+            if (res.statusCode !== 200) reject(new Error(`${u}: ${res.statusCode}`));
+            res.resume();
+            res.on('end', () => resolve());
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+        });
       const apiP50: number[] = [];
       const apiP99: number[] = [];
       const sqlP50: number[] = [];
       const sqlP99: number[] = [];
       const deepP50: number[] = [];
       await repeat(opts.runs, async (i) => {
-        const api = await time(getPage(`${appUrl}/api/queue?kind=review&limit=50`));
-        const raw = await time(page);
-        const deep = await time(getPage(`${appUrl}/api/queue?kind=review&limit=50&cursor=${encodeURIComponent(cursor ?? '')}`));
+        const [api, raw, deep] = (await timeInTurn([getPage(`${appUrl}/api/queue?kind=review&limit=50`), page, getPage(`${appUrl}/api/queue?kind=review&limit=50&cursor=${encodeURIComponent(cursor ?? '')}`)])) as [number[], number[], number[]];
         if (i >= 0) {
           apiP50.push(quantile(api, 0.5));
           apiP99.push(quantile(api, 0.99));
@@ -174,6 +185,7 @@ export async function runHttpBenches(opts: { sizes: number[]; runs: number; seco
           { name: `B4 queue route vs node:http (${server3} open)`, numerator: { label: 'app GET /api/queue', unit: 'req/s', ...stat(queueApp) }, denominator: { label: 'bare node:http, same queries', unit: 'req/s', ...stat(queueBare) }, ratio: ratioOf(queueApp, queueBare), runs: opts.runs, env, extra: { seconds: opts.seconds, connections: 10 } },
         );
       }
+      agent.destroy();
       await app.close();
     } finally {
       for (const s of servers) s.close();

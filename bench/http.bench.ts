@@ -100,6 +100,7 @@ export async function runHttpBenches(opts: { sizes: number[]; runs: number; seco
       const plain = Fastify();
       plain.get('/trivial', async () => ({ ok: true }));
       await plain.listen({ port: 0, host: '127.0.0.1' });
+      servers.push(plain.server);
       const plainUrl = `http://127.0.0.1:${(plain.server.address() as AddressInfo).port}`;
 
       // B3: sequential requests, p50/p99, against the same two queries run directly.
@@ -187,7 +188,6 @@ export async function runHttpBenches(opts: { sizes: number[]; runs: number; seco
         }
         return 0;
       });
-      await plain.close();
       if (size === opts.sizes[0]) {
         const trivialRatio = ratioOf(trivialApp, trivialBare);
         results.push(

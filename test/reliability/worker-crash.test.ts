@@ -43,9 +43,13 @@ describe(`reliability: ${scale.claimsInFlight} claims in flight, the worker proc
       // random share of the claims within the kill's band has its verdict, plus a random fraction of a second.
       const threshold = Math.floor((claimIds.length * (k + random())) / (scale.workerKills + 1));
       while (bots.approved < threshold) await sleep(100);
+      // Then a random fraction of a second, cut short at the band's upper edge: on a fast machine the last claims
+      // could otherwise all finish within it, and the kill would hit a worker with nothing left to do.
+      const bandEnd = Math.floor((claimIds.length * (k + 1)) / (scale.workerKills + 1));
       const afterMs = Math.round(200 + random() * 1500);
-      await sleep(afterMs);
-      killedAt.push({ afterMs, approved: bots.approved });
+      const waitUntil = Date.now() + afterMs;
+      while (Date.now() < waitUntil && bots.approved < bandEnd) await sleep(20);
+      killedAt.push({ afterMs: afterMs - Math.max(0, waitUntil - Date.now()), approved: bots.approved });
       expect(bots.approved, `kill ${k + 1} (seed ${seed}) came after every claim was done`).toBeLessThan(claimIds.length);
       await worker.kill();
       expect((await worker.exited).signal).toBe('SIGKILL');

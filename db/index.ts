@@ -6,7 +6,7 @@ import type { Database } from './schema.ts';
 export type Db = Kysely<Database>;
 export type DbOrTrx = Kysely<Database> | Transaction<Database>;
 
-/** `log` sees every query kysely runs (tests and benches capture the SQL a repository compiles, to EXPLAIN it). */
+/** `log` sees every query kysely runs (tests count the statements a component sends). */
 export function createDb(connectionString: string, opts: { max?: number; applicationName?: string; log?: (event: LogEvent) => void } = {}): Db {
   const pool = new pg.Pool({
     connectionString,

@@ -60,12 +60,8 @@ export class BatchedRateLimitCounter {
     private readonly log: Logger,
   ) {}
 
-  async incr(key: string, windowMs: number, max: number): Promise<{ current: number; ttl: number }> {
-    return this.incrLocal(key, windowMs, max) ?? this.countNow(key, windowMs, this.windows.get(key));
-  }
-
-  /** The hit counted in memory when the rules above allow it (no round trip, no promise); null when Postgres must count it. */
-  incrLocal(key: string, windowMs: number, max: number): { current: number; ttl: number } | null {
+  /** Counts one hit: answered at once from memory when the rules above allow it (no round trip, no promise), else by Postgres. */
+  incr(key: string, windowMs: number, max: number): { current: number; ttl: number } | Promise<{ current: number; ttl: number }> {
     const now = Date.now();
     const w = this.windows.get(key);
     if (w && (w.endsAt <= now || w.windowMs !== windowMs)) {
@@ -81,7 +77,7 @@ export class BatchedRateLimitCounter {
       this.schedule();
       return { current: estimate, ttl: w.endsAt - now };
     }
-    return null;
+    return this.countNow(key, windowMs, w);
   }
 
   /** The count as this process knows it, without counting (the plugin's `{ increment: false }`). */
@@ -203,12 +199,12 @@ export class BatchedRateLimitCounter {
 export function postgresRateLimitStore(counter: BatchedRateLimitCounter) {
   return class PostgresRateLimitStore {
     incr(key: string, cb: StoreCallback, timeWindow: number, max: number): void {
-      const local = counter.incrLocal(key, timeWindow, max);
-      if (local) {
-        cb(null, local);
+      const counted = counter.incr(key, timeWindow, max);
+      if (!(counted instanceof Promise)) {
+        cb(null, counted);
         return;
       }
-      counter.incr(key, timeWindow, max).then(
+      counted.then(
         (r) => cb(null, r),
         (err: unknown) => cb(err instanceof Error ? err : new Error(String(err))),
       );

@@ -78,13 +78,22 @@ type EvidenceStepActivities = Pick<EvidenceActivities, 'matchPriorVerdicts' | 's
 
 // Read-model writes are quick Postgres transactions: short timeout so a dead worker's attempt is retried soon,
 // unlimited retries with backoff for transient failures; typed business failures stop at once.
-// They stay activities, not local activities: with local writes, fifty concurrent Updates on one claim
-// made the SDK's core log "Trying to send a new WFT for a run which already has one!" and refuse some Updates
-// (test/reliability/races.test.ts), so that history cut waits until it is understood.
-const writes = proxyActivities<ReviewActivities>({
+const writeOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['not_found', 'invalid_state'] },
-});
+};
+// Writes made once a review is open stay activities, not local activities: with local writes, fifty concurrent
+// Updates on one claim made the SDK's core log "Trying to send a new WFT for a run which already has one!" and refuse
+// some Updates (test/reliability/races.test.ts).
+const writes = proxyActivities<ReviewActivities>(writeOptions);
+// The intake's own writes (the run's start, the automated checks, a failed provider's record and the opening of the
+// review) are local activities: each is one marker in the history instead of an activity's three events plus the
+// workflow task its completion wakes, and they are what every claim of a burst waits on before its review opens.
+// Safe to repeat: each carries an idempotency key, and a worker that dies mid-write loses the workflow task, so the
+// next worker runs the write again. Only the run itself uses them, holding the write lock (exclusive), so no Update
+// handler runs while one is in flight (races.test.ts sends concurrent Updates into the intake too).
+const intakeWrites = proxyLocalActivities<ReviewActivities>(writeOptions);
+export const LOCAL_INTAKE_WRITES_PATCH = 'local-intake-writes';
 export const PARALLEL_RESEARCH_PATCH = 'parallel-research';
 // Recording that a claim is stuck is best effort: a bounded number of attempts, so a failing record never holds up
 // the Update that is waiting to report the problem.
@@ -299,7 +308,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
    * Writes one transition of `state` (a draft, or the state itself) and reflects it in search attributes. The caller
    * commits the draft only when this returns: a write that fails leaves the claim's state untouched.
    */
-  async function persist(state: ClaimLiveState, { step, ...t }: ClaimWrite): Promise<void> {
+  async function persist(state: ClaimLiveState, { step, ...t }: ClaimWrite, via: Pick<ReviewActivities, 'applyTransition'> = writes): Promise<void> {
     state.seq += 1;
     // Upserted with the write, as before (visibility lags the read model as little as possible); a write that fails
     // puts back the attributes of the state that stands.
@@ -307,7 +316,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
     let result;
     try {
       result = await guardedWrite(step, () =>
-        writes.applyTransition({
+        via.applyTransition({
           ...t,
           claimId: state.claimId,
           workflowId: state.workflowId,
@@ -331,12 +340,12 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   }
 
   /** Decides a transition on a copy of the state, writes it, and makes it the state once the write committed. */
-  async function transition(decide: (draft: ClaimLiveState) => ClaimWrite): Promise<void> {
+  async function transition(decide: (draft: ClaimLiveState) => ClaimWrite, via?: Pick<ReviewActivities, 'applyTransition'>): Promise<void> {
     const next = draft();
     const write = decide(next);
     inflight = next;
     try {
-      await persist(next, write);
+      await persist(next, write, via);
     } finally {
       inflight = null;
     }
@@ -514,6 +523,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   /** Everything from the start to the end of the claim's process (or this run's continue-as-new). */
   async function run(): Promise<ClaimWorkflowResult> {
     if (!input.carried) {
+      // Runs that began before the intake's writes were local (recorded histories, claims in flight) keep activities.
+      const intake = patched(LOCAL_INTAKE_WRITES_PATCH) ? intakeWrites : writes;
       // The start must be recorded for the claim to go anywhere: while the read model refuses it for good, the claim
       // is marked stuck and the start retried with a backoff, so an operator's repair lets it through.
       for (let failures = 0; ; failures++) {
@@ -522,7 +533,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           if (isTerminal(s)) return true;
           let begun;
           try {
-            begun = await writes.beginRun({
+            begun = await intake.beginRun({
               claimId: s.claimId,
               workflowId: s.workflowId,
               key: `${s.workflowId}:${mode}:${info.firstExecutionRunId}:begin`,
@@ -576,7 +587,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           s.evidenceProviderFailures.push(`${name}: ${message}`);
           await exclusive(async () => {
             if (isTerminal(s)) return;
-            await transition(() => ({ step: `evidence-failed-${name}`, event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } })).catch((e: unknown) => {
+            await transition(() => ({ step: `evidence-failed-${name}`, event: { type: 'evidence_provider_failed', actor: 'system', payload: { step: name, message } } }), intake).catch((e: unknown) => {
               if (!(e instanceof ApplicationFailure && e.type === CLAIM_STUCK)) throw e;
             });
           });
@@ -633,7 +644,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           await exclusive(async () => {
             if (isTerminal(s)) return;
             try {
-              s.checks = await writes.runAutomatedChecks({ claimId: s.claimId, key: `${claimKeyPrefix()}:checks`, at: Date.now() });
+              s.checks = await intake.runAutomatedChecks({ claimId: s.claimId, key: `${claimKeyPrefix()}:checks`, at: Date.now() });
             } catch (err) {
               // The checks help the reviewer; a claim whose checks cannot be stored still goes to review (marked stuck).
               if (!isRejectedWrite(err)) throw err;
@@ -650,7 +661,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           if (isTerminal(s)) return true;
           const id = await allocateTaskId();
           try {
-            await transition((d) => openReview(d, context(), { id, at: Date.now() }));
+            await transition((d) => openReview(d, context(), { id, at: Date.now() }), intake);
             return true;
           } catch (err) {
             if (err instanceof ApplicationFailure && err.type === CLAIM_STUCK) return false;

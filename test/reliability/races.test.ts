@@ -64,6 +64,55 @@ describe('reliability: races between people acting on the same claim', () => {
     expect(claimed).toEqual([{ actor: holder }]);
   });
 
+  it('Updates racing the intake (its writes are local activities): every one answered, each claim reaches review at the priority last set, no workflow task fails', { timeout: 180_000 }, async () => {
+    const CLAIMS = 8;
+    const CHANGES = 6;
+    const priorities = ['low', 'normal', 'high', 'urgent'] as const;
+    const claimIds = await Promise.all(Array.from({ length: CLAIMS }, () => newClaim()));
+    // Sent at once, while each claim is still beginning its run and researching: the changes race the intake's own
+    // writes, and one claim in four is withdrawn in the middle of them.
+    const sent = await Promise.all(
+      claimIds.map(async (claimId, c) => {
+        const changes = Array.from({ length: CHANGES }, (_, i) => priorities[(c + i) % priorities.length] ?? 'normal');
+        const answers = await Promise.all([
+          ...changes.map((priority) => post(`/api/claims/${claimId}/priority`, h.tokens.editor, { priority })),
+          ...(c % 4 === 0 ? [post(`/api/claims/${claimId}/withdraw`, h.tokens.editor2, { reason: 'Pulled from the story before review.' })] : []),
+        ]);
+        return { claimId, withdrawn: c % 4 === 0, answers };
+      }),
+    );
+    for (const { claimId, withdrawn, answers } of sent) {
+      // 200, or 409 for a change that came after the withdrawal: never a 5xx, never an Update lost.
+      for (const a of answers) expect([200, 409], `${claimId}: ${a.statusCode} ${a.body}`).toContain(a.statusCode);
+      if (!withdrawn) expect(answers.every((a) => a.statusCode === 200), `${claimId}: ${answers.map((a) => a.body).join(' | ')}`).toBe(true);
+      if (withdrawn) {
+        expect((await h.env.client.workflow.getHandle(claimWorkflowId(claimId)).result()).status).toBe('withdrawn');
+        const open = await h.env.db.selectFrom('review_tasks').select('id').where('claim_id', '=', claimId).where('status', 'in', ['open', 'claimed']).execute();
+        expect(open).toEqual([]);
+        continue;
+      }
+      const review = await waitTask(h, claimId, (t) => t.kind === 'review' && t.status === 'open');
+      // The last change the workflow applied is what the claim, its task and the audit trail all say.
+      const changed = await h.env.db.selectFrom('claim_events').select(['payload', 'id']).where('claim_id', '=', claimId).where('type', '=', 'reprioritized').orderBy('id').execute();
+      expect(changed).toHaveLength(CHANGES);
+      const last = (changed.at(-1)?.payload as { to: string }).to;
+      const row = await h.env.db.selectFrom('claims').select('priority').where('id', '=', claimId).executeTakeFirstOrThrow();
+      expect(row.priority).toBe(last);
+      const task = await h.env.db.selectFrom('review_tasks').select('priority').where('id', '=', review.id).executeTakeFirstOrThrow();
+      expect(task.priority).toBe(last);
+      const reviews = await h.env.db.selectFrom('review_tasks').select('id').where('claim_id', '=', claimId).where('kind', '=', 'review').execute();
+      expect(reviews).toHaveLength(1);
+    }
+    // The race took place: some changes were written before their claim's review opened, inside the intake.
+    const trail = await h.env.db.selectFrom('claim_events').select(['claim_id', 'type']).where('claim_id', 'in', claimIds).where('type', 'in', ['reprioritized', 'review_opened']).orderBy('id').execute();
+    const duringIntake = trail.filter((e, i) => e.type === 'reprioritized' && trail.slice(i + 1).some((later) => later.claim_id === e.claim_id && later.type === 'review_opened'));
+    expect(duringIntake.length).toBeGreaterThan(0);
+    for (const { claimId } of sent) {
+      const events = (await h.env.client.workflow.getHandle(claimWorkflowId(claimId)).fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes), claimId).toEqual([]);
+    }
+  });
+
   it('approve racing withdraw: one wins, the other is refused, and Postgres agrees with the workflow', { timeout: 120_000 }, async () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 4; i++) {

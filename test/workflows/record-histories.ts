@@ -1,4 +1,4 @@
-// Records real workflow histories for the replay test: `npm run record:histories`.
+// Records real workflow histories for the replay test: `npm run record:histories [-- [--tag T] [scenario ...]]`.
 // Starts its own Postgres database and Temporal dev server, runs every scenario, writes
 // test/workflows/histories/<scenario>[-<n>].json and tears everything down.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,13 @@ import { SCENARIOS } from './scenarios.ts';
 
 const outDir = fileURLToPath(new URL('./histories/', import.meta.url));
 const log = { info: (m: string) => console.log(`[record] ${m}`), warn: (m: string) => console.warn(`[record] ${m}`) };
-const only = process.argv.slice(2);
+// `--tag T` writes <scenario>@T.json beside the histories already recorded, so the paths a patch added are guarded
+// as well as the ones recorded before it (which running claims may still be on); the rest of the arguments name scenarios.
+const args = process.argv.slice(2);
+const tagAt = args.indexOf('--tag');
+const tag = tagAt === -1 ? null : args[tagAt + 1];
+if (tagAt !== -1 && !tag?.match(/^[a-z0-9-]+$/)) throw new Error('--tag needs a name of lowercase letters, digits and dashes');
+const only = tagAt === -1 ? args : args.filter((_, i) => i !== tagAt && i !== tagAt + 1);
 
 const config = loadConfig();
 const pg = await provisionPostgres(
@@ -47,7 +53,7 @@ try {
       const executions = await scenario.run({ db, client, taskQueue });
       for (const [i, execution] of executions.entries()) {
         const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-        const file = path.join(outDir, `${scenario.name}${executions.length > 1 ? `-${i + 1}` : ''}.json`);
+        const file = path.join(outDir, `${scenario.name}${executions.length > 1 ? `-${i + 1}` : ''}${tag ? `@${tag}` : ''}.json`);
         writeFileSync(file, `${JSON.stringify({ workflowId: execution.workflowId, history: historyToJson(history) }, null, 1)}\n`);
         log.info(`${path.basename(file)}: ${history.events?.length ?? 0} events`);
       }

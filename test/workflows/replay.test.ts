@@ -17,6 +17,24 @@ describe('replay of recorded workflow histories', () => {
     for (const p of paths) expect(files.some((f) => f.startsWith(p))).toBe(true);
   });
 
+  it('has a recorded history on each side of the claim workflow\'s newest patches', () => {
+    // A patch's marker (core_patch) carries its id as a JSON payload.
+    const patchesIn = (file: string): string[] => {
+      const { history } = JSON.parse(readFileSync(`${dir}${file}`, 'utf8')) as { history: { events: Array<{ markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: Array<{ data?: string }> }> } }> } };
+      return history.events.flatMap((e) => {
+        const m = e.markerRecordedEventAttributes;
+        const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+        return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
+      });
+    };
+    const claimFiles = files.filter((f) => !f.startsWith('article-intake'));
+    for (const patch of ['local-intake-writes', 'parallel-research', 'outbound-task-queue']) {
+      const withPatch = claimFiles.filter((f) => patchesIn(f).includes(patch));
+      expect(withPatch, patch).toContain('happy-path@local-intake.json');
+      expect(claimFiles.filter((f) => !withPatch.includes(f)).length, patch).toBeGreaterThan(0);
+    }
+  });
+
   it('replays every recorded history without non-determinism', async () => {
     installRuntime(testLogger, 0);
     const histories = files.map((file) => {

@@ -44,7 +44,8 @@ function activityContext(): Context | null {
  * answer, so a step that waits on a provider must keep heartbeating to learn of it. The SDK throttles what is sent.
  */
 async function heartbeating<T>(ctx: Context | null, work: () => Promise<T>): Promise<T> {
-  if (!ctx) return work();
+  // A local activity learns of its cancellation from the worker itself: it has nobody to heartbeat to.
+  if (!ctx || ctx.info.isLocal) return work();
   ctx.heartbeat();
   const timer = setInterval(() => ctx.heartbeat(), 500);
   try {

@@ -87,13 +87,23 @@ const writeOptions = {
 // some Updates (test/reliability/races.test.ts).
 const writes = proxyActivities<ReviewActivities>(writeOptions);
 // The intake's own writes (the run's start, the automated checks, a failed provider's record and the opening of the
-// review) are local activities: each is one marker in the history instead of an activity's three events plus the
-// workflow task its completion wakes, and they are what every claim of a burst waits on before its review opens.
-// Safe to repeat: each carries an idempotency key, and a worker that dies mid-write loses the workflow task, so the
-// next worker runs the write again. Only the run itself uses them, holding the write lock (exclusive), so no Update
-// handler runs while one is in flight (races.test.ts sends concurrent Updates into the intake too).
+// review) and its two lookups in claimdesk's own Postgres (prior verdicts, the source library) are local activities:
+// each is one marker in the history instead of an activity's three events plus the workflow task its completion
+// wakes, and they are what every claim of a burst waits on before its review opens. Safe to repeat: each write
+// carries an idempotency key and evidence rows are keyed by content, and a worker that dies mid-way loses the
+// workflow task, so the next worker runs them again. The writes run only from the run itself, holding the write lock
+// (exclusive), so no Update handler runs while one is in flight (races.test.ts sends concurrent Updates into the
+// intake too). The outside fact-check service stays an activity on its own task queue.
 const intakeWrites = proxyLocalActivities<ReviewActivities>(writeOptions);
-export const LOCAL_INTAKE_WRITES_PATCH = 'local-intake-writes';
+/**
+ * One patch for every path added up to it: a run that begins on this code takes the local intake and every earlier
+ * patched path (parallel research, the outbound queue, state after write, withdrawal cancelling research) without a
+ * patched() call for each. Every patched() that returns true costs the run a marker and an upsert of
+ * TemporalChangeVersion (a visibility write on the server), which four patches made eight events of every claim.
+ * Decided once, in the run's first workflow task: a run recorded before it (replayed, or still running) sees false and
+ * asks each earlier patch as it always did. A path added later gets its own patch again.
+ */
+export const LOCAL_INTAKE_PATCH = 'local-intake';
 export const PARALLEL_RESEARCH_PATCH = 'parallel-research';
 // Recording that a claim is stuck is best effort: a bounded number of attempts, so a failing record never holds up
 // the Update that is waiting to report the problem.
@@ -129,6 +139,12 @@ const factChecks = proxyActivities<EvidenceStepActivities>(factCheckOptions);
 const libraryAwaitingCancel = proxyActivities<EvidenceStepActivities>({
   startToCloseTimeout: '15 seconds',
   heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+// The same two lookups as local activities (LOCAL_INTAKE_PATCH): a withdrawal's cancellation reaches them in-process.
+const localLibrary = proxyLocalActivities<EvidenceStepActivities>({
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
@@ -200,20 +216,22 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   const slaRules = input.slaRules ?? 1;
   const mode = input.mode ?? 'initial';
   const s: ClaimLiveState = input.carried ?? initialState(input, info.workflowId);
+  const current = patched(LOCAL_INTAKE_PATCH);
+  const has = (patch: string): boolean => current || patched(patch);
   if (followsStoredPolicy && s.policyVersion === undefined) s.policyVersion = input.policyVersion;
   // The lookup calls an outside service: on the outbound task queue (its own worker slots) in runs that began after
   // that queue existed; histories from before scheduled it on the workflow's own queue.
   const outboundFactChecks = proxyActivities<EvidenceStepActivities>({ ...factCheckOptions, taskQueue: outboundTaskQueue(info.taskQueue) });
-  const searchFactChecks = (i: { claimId: string }): Promise<unknown> => (patched('outbound-task-queue') ? outboundFactChecks : factChecks).searchFactChecks(i);
+  const searchFactChecks = (i: { claimId: string }): Promise<unknown> => (has('outbound-task-queue') ? outboundFactChecks : factChecks).searchFactChecks(i);
   const outboundFactChecksAwaitingCancel = proxyActivities<EvidenceStepActivities>({ ...factCheckAwaitingCancelOptions, taskQueue: outboundTaskQueue(info.taskQueue) });
   const factChecksAwaitingCancel = proxyActivities<EvidenceStepActivities>(factCheckAwaitingCancelOptions);
   const searchFactChecksAwaitingCancel = (i: { claimId: string }): Promise<unknown> =>
-    (patched('outbound-task-queue') ? outboundFactChecksAwaitingCancel : factChecksAwaitingCancel).searchFactChecks(i);
+    (has('outbound-task-queue') ? outboundFactChecksAwaitingCancel : factChecksAwaitingCancel).searchFactChecks(i);
   // A transition is decided on a draft that becomes the state only once its write has committed: a refused write
   // leaves the claim as it was. Histories recorded before this changed the state itself before the write (the main
   // loop saw it at once): they keep doing so.
   let stateAfterWrite: boolean | undefined;
-  const afterWrite = (): boolean => (stateAfterWrite ??= patched('state-after-write'));
+  const afterWrite = (): boolean => (stateAfterWrite ??= has('state-after-write'));
   const draft = (): ClaimLiveState => (afterWrite() ? draftOf(s) : s);
   const commit = (d: ClaimLiveState): void => {
     if (d !== s) Object.assign(s, d);
@@ -441,7 +459,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   handle(approveUpdate, approveAction);
   handle(sendBackUpdate, sendBackAction);
   handle(withdrawUpdate, withdrawAction, () => {
-    if (research && patched('withdraw-cancels-research')) research.cancel();
+    if (research && has('withdraw-cancels-research')) research.cancel();
   });
   handle(reprioritizeUpdate, reprioritizeAction);
 
@@ -524,7 +542,7 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
   async function run(): Promise<ClaimWorkflowResult> {
     if (!input.carried) {
       // Runs that began before the intake's writes were local (recorded histories, claims in flight) keep activities.
-      const intake = patched(LOCAL_INTAKE_WRITES_PATCH) ? intakeWrites : writes;
+      const intake = current ? intakeWrites : writes;
       // The start must be recorded for the claim to go anywhere: while the read model refuses it for good, the claim
       // is marked stuck and the start retried with a backoff, so an operator's repair lets it through.
       for (let failures = 0; ; failures++) {
@@ -592,20 +610,21 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
             });
           });
         };
-        const parallel = patched(PARALLEL_RESEARCH_PATCH);
+        const parallel = has(PARALLEL_RESEARCH_PATCH);
         if (parallel && !isTerminal(seen())) {
           // The three lookups are independent: scheduled together, they take one workflow task instead of three,
           // and as long as the slowest instead of the sum. Failures are handled afterwards in the steps' order, so
           // the events they write come out the same whichever provider answered first.
           // Decided before any lookup is scheduled: the patch's marker then precedes the three, not between them.
-          patched('outbound-task-queue');
+          has('outbound-task-queue');
           const scope = new CancellationScope();
           research = scope;
           let outcomes: Array<{ name: string; err: unknown } | null> = [];
           try {
+            const lookups = current ? localLibrary : libraryAwaitingCancel;
             const parallelSteps: Array<[string, (i: { claimId: string }) => Promise<unknown>]> = [
-              ['matchPriorVerdicts', libraryAwaitingCancel.matchPriorVerdicts],
-              ['searchLibrary', libraryAwaitingCancel.searchLibrary],
+              ['matchPriorVerdicts', lookups.matchPriorVerdicts],
+              ['searchLibrary', lookups.searchLibrary],
               ['searchFactChecks', searchFactChecksAwaitingCancel],
             ];
             outcomes = await scope.run(() =>

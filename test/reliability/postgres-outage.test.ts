@@ -136,11 +136,17 @@ describe(`reliability: Postgres cut for ${scale.outageMs / 1000} s under the API
     const rows = await countOneRoundRows(env.db, claimIds);
     expect(rows.problems).toEqual([]);
 
-    // The cut hit activities mid-write: some ran again after it, and Temporal retried them to success.
+    // The cut hit activities mid-write: some ran again after it, and Temporal retried them to success (a local
+    // activity's attempt is in its marker's data).
     let retriedActivities = 0;
+    const localAttempt = (e: { markerRecordedEventAttributes?: { markerName?: string | null; details?: Record<string, { payloads?: Array<{ data?: Uint8Array | null }> | null }> | null } | null }): number => {
+      const m = e.markerRecordedEventAttributes;
+      const data = m?.markerName === 'core_local_activity' ? m.details?.['data']?.payloads?.[0]?.data : undefined;
+      return data ? ((JSON.parse(Buffer.from(data).toString('utf8')) as { attempt?: number }).attempt ?? 1) : 1;
+    };
     for (const id of claimIds) {
       const history = await env.client.workflow.getHandle(claimWorkflowId(id)).fetchHistory();
-      for (const e of history.events ?? []) if ((e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1) retriedActivities += 1;
+      for (const e of history.events ?? []) if ((e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1 || localAttempt(e) > 1) retriedActivities += 1;
     }
     expect(retriedActivities).toBeGreaterThan(0);
 

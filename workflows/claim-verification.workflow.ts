@@ -615,7 +615,8 @@ export async function claimVerificationWorkflow(input: ClaimWorkflowInput): Prom
           // The three lookups are independent: scheduled together, they take one workflow task instead of three,
           // and as long as the slowest instead of the sum. Failures are handled afterwards in the steps' order, so
           // the events they write come out the same whichever provider answered first.
-          // Decided before any lookup is scheduled: the patch's marker then precedes the three, not between them.
+          // Decided before any lookup is scheduled: in runs that ask each patch, its marker then precedes the three,
+          // not between them.
           has('outbound-task-queue');
           const scope = new CancellationScope();
           research = scope;

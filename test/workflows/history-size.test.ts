@@ -7,9 +7,8 @@ import { alice, erin, insertClaim, sampleVerdict, useWorkflowWorker, waitForTask
 // History per claim is what the Temporal server stores and replays: B1 (bench/workflow-overhead.bench.ts) measures
 // its cost. This pins the cuts: the intake's writes (start, checks, opening the review) and its two lookups in
 // claimdesk's Postgres are local activities, and one patch marker stands for every path: 112 events down to 83, two
-// workflow tasks from start to review. (All
-// read-model writes as local activities cut it to 69-75, but under fifty concurrent Updates the SDK's core refused
-// some; see claim-verification.workflow.ts.)
+// workflow tasks from start to review. (All read-model writes as local activities cut it to 69-75, but under fifty
+// concurrent Updates the SDK's core refused some; see claim-verification.workflow.ts.)
 describe('claim workflow history size', () => {
   let env: TestEnv;
   let flows: ClaimWorkflows;
